@@ -1,0 +1,43 @@
+"""The CLI contract: version, usage errors exit 2, the rule list."""
+
+import json
+
+from trialguard.cli import cli
+
+
+def test_version(runner):
+    result = runner.invoke(cli, ["--version"])
+    assert result.exit_code == 0
+    assert result.output.startswith("trialguard, version ")
+
+
+def test_missing_path_is_usage_error(runner, tmp_path):
+    result = runner.invoke(cli, ["validate", str(tmp_path / "nope")])
+    assert result.exit_code == 2
+    assert "does not exist" in result.output
+
+
+def test_bad_option_is_usage_error(runner, tmp_path):
+    result = runner.invoke(cli, ["validate", str(tmp_path), "--fail-on", "sometimes"])
+    assert result.exit_code == 2
+
+
+def test_unreadable_config_is_usage_error(runner, tmp_path):
+    cfg = tmp_path / "trialguard.toml"
+    cfg.write_text("select = [", encoding="utf-8")
+    result = runner.invoke(cli, ["validate", str(tmp_path), "--config", str(cfg), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2
+    assert "cannot read configuration" in result.output
+
+
+def test_rules_json_lists_ingestion_codes(runner):
+    result = runner.invoke(cli, ["rules", "--format", "json"])
+    assert result.exit_code == 0
+    codes = [r["code"] for r in json.loads(result.output)]
+    assert codes == sorted(codes)
+    assert {"TG001", "TG002", "TG007"} <= set(codes)
+
+
+def test_explain_unknown_rule_is_usage_error(runner):
+    result = runner.invoke(cli, ["explain", "TG999"])
+    assert result.exit_code == 2

@@ -1,0 +1,3 @@
+from trialguard.cli import main
+
+main()

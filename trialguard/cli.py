@@ -1,0 +1,115 @@
+"""The `trialguard` command line. Exit codes: 0 pass, 1 findings at or above --fail-on, 2 usage error."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from trialguard import __version__
+from trialguard.config import FAIL_ON, ConfigError, load, parse_codes
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="trialguard")
+def cli() -> None:
+    """Check clinical-trial records for implausible numbers, dates, doses and claims."""
+
+
+def _formats(text: str | None) -> tuple[str, ...]:
+    return tuple(f.strip().lower() for f in (text or "").split(",") if f.strip())
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=str))
+@click.option("--out", "out_dir", default="reports", show_default=True, type=click.Path(file_okay=False),
+              help="Folder for the reports.")
+@click.option("--format", "formats", default=None, help="Comma-separated: html, json (default: all available).")
+@click.option("--fail-on", type=click.Choice(FAIL_ON), default=None, help="Lowest severity that fails the run "
+              "[default: error].")
+@click.option("--select", default=None, help="Rule codes or prefixes to run, comma-separated (e.g. TG2,TG301).")
+@click.option("--ignore", default=None, help="Rule codes or prefixes to skip, comma-separated.")
+@click.option("--config", "config_path", default=None, help="Config file (default: trialguard.toml or "
+              "pyproject.toml [tool.trialguard] in the current folder).")
+@click.option("--exclude", multiple=True, help="Path glob to skip (repeatable).")
+@click.option("--max-file-mb", type=click.IntRange(min=1), default=None, help="Largest input file [256].")
+@click.option("--max-json-depth", type=click.IntRange(min=2), default=None, help="Deepest JSON nesting [64].")
+@click.option("-q", "--quiet", is_flag=True, help="Print only the verdict line.")
+def validate(paths, out_dir, formats, fail_on, select, ignore, config_path, exclude, max_file_mb, max_json_depth,
+             quiet) -> None:
+    """Read PATHS (files or folders), check every record, write reports to --out."""
+    from trialguard import engine, gate
+    from trialguard.ingest import read_paths
+    from trialguard.ingest.context import Limits
+    from trialguard.reports import console, writers
+
+    cfg = load(config_path).with_overrides(
+        select=parse_codes(select), ignore=parse_codes(ignore), fail_on=fail_on, formats=_formats(formats),
+        exclude=tuple(exclude), max_file_mb=max_file_mb, max_json_depth=max_json_depth)
+    available = writers()
+    chosen = cfg.formats or tuple(sorted(available))
+    unknown = [f for f in chosen if f not in available]
+    if unknown:
+        raise click.BadParameter(f"unknown format(s) {', '.join(unknown)}; available: "
+                                 f"{', '.join(sorted(available))}", param_hint="--format")
+    t0 = time.perf_counter()
+    limits = Limits(max_file_bytes=cfg.max_file_mb * 1024 * 1024, max_json_depth=cfg.max_json_depth)
+    ds = read_paths(paths, limits, exclude=cfg.exclude)
+    t1 = time.perf_counter()
+    result = engine.validate(ds, cfg)
+    t2 = time.perf_counter()
+    out = Path(out_dir)
+    written = [available[f](result, out) for f in chosen]
+    t3 = time.perf_counter()
+    result.timings = {"ingest": t1 - t0, "rules": t2 - t1, "reports": t3 - t2}
+    code = gate.exit_code(result.findings, cfg.fail_on)
+    if quiet:
+        click.echo(console.summary_lines(result, code)[-1])
+    else:
+        console.print_summary(result, code)
+        for p in written:
+            click.echo(f"wrote {p}")
+    sys.exit(code)
+
+
+@cli.command("rules")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def list_rules(fmt: str) -> None:
+    """List every rule: code, name, default severity, summary."""
+    from trialguard.validators.registry import all_rules
+
+    rules = all_rules()
+    if fmt == "json":
+        click.echo(json.dumps([r.as_dict() for r in rules], indent=2, ensure_ascii=False))
+        return
+    for r in rules:
+        click.echo(f"{r.code}  {r.name:<38} {str(r.severity):<8} {r.summary}")
+
+
+@cli.command()
+@click.argument("code")
+def explain(code: str) -> None:
+    """Explain one rule: what it checks, why, its formula and an example."""
+    from trialguard.validators.registry import get
+
+    try:
+        r = get(code)
+    except KeyError:
+        raise click.BadParameter(f"no rule {code!r}; `trialguard rules` lists them", param_hint="CODE") from None
+    click.echo(f"{r.code} {r.name} ({r.severity}, {r.family})\n")
+    click.echo(r.summary + "\n")
+    click.echo("Why: " + r.rationale)
+    if r.example:
+        click.echo("\nExample:\n" + r.example)
+
+
+def main() -> None:
+    """Entry point: click handles usage errors (exit 2); ConfigError carries exit code 2 as well."""
+    try:
+        cli.main(prog_name="trialguard", standalone_mode=True)
+    except ConfigError as e:  # pragma: no cover - click already handles ClickException in standalone mode
+        e.show()
+        sys.exit(2)

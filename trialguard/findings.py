@@ -1,0 +1,145 @@
+"""The findings table: one row per discrepancy, with a stable fingerprint for baselines.
+
+Rules return frames of offending rows; `emit` turns them into findings with the canonical columns. The
+fingerprint hashes what identifies a finding independently of file names, file order and formatting: rule,
+trial, source, location inside the record, and the offending value. It changes when the value changes.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from typing import Iterable
+
+import pandas as pd
+
+
+class Severity(enum.IntEnum):
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> "Severity":
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            raise ValueError(f"unknown severity {text!r} (expected error, warning or info)") from None
+
+
+FINDING_COLUMNS = [
+    "rule",
+    "name",
+    "severity",
+    "trial_id",
+    "source_id",
+    "file",
+    "loc",
+    "message",
+    "observed",
+    "expected",
+    "evidence",  # dict: quotes, field values, the other source of a cross-source finding
+    "fingerprint",
+]
+SORT_KEY = ["file", "trial_id", "source_id", "loc", "rule", "fingerprint"]
+
+
+def empty_findings() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="object") for c in FINDING_COLUMNS})
+
+
+def emit(
+    rows: pd.DataFrame,
+    message: pd.Series | str,
+    observed: pd.Series | str = "",
+    expected: pd.Series | str = "",
+    evidence: pd.Series | dict | None = None,
+    severity: pd.Series | str | None = None,
+) -> pd.DataFrame:
+    """Findings for offending `rows` (which carry trial_id, source_id, file, loc).
+
+    `message`, `observed`, `expected` are vectorized string Series aligned with `rows` (or constants);
+    `severity` overrides the rule's default per row. The engine fills rule, name and the fingerprint.
+    """
+    out = pd.DataFrame(index=rows.index)
+    for col in ("trial_id", "source_id", "file", "loc"):
+        out[col] = rows[col].astype("object") if col in rows else ""
+    out["message"] = message
+    out["observed"] = observed
+    out["expected"] = expected
+    if evidence is None:
+        out["evidence"] = [{} for _ in range(len(rows))]
+    elif isinstance(evidence, dict):
+        out["evidence"] = [dict(evidence) for _ in range(len(rows))]
+    else:
+        out["evidence"] = evidence
+    out["severity"] = severity if severity is not None else None
+    for col in ("message", "observed", "expected"):
+        out[col] = out[col].astype("object").where(out[col].notna(), "").astype(str)
+    for col in ("trial_id", "source_id", "file", "loc"):
+        out[col] = out[col].where(out[col].notna(), "")
+    return out.reset_index(drop=True)
+
+
+def fingerprint(rule: str, trial_id: str, source_id: str, loc: str, observed: str) -> str:
+    key = "\x1f".join((rule, trial_id, source_id, loc, observed))
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:20]
+
+
+def finalize(found: pd.DataFrame, rule: str, name: str, default: "Severity") -> pd.DataFrame:
+    """Stamp rule code, name, severity and fingerprint on a rule's emitted findings."""
+    if found is None or found.empty:
+        return empty_findings()
+    out = found.copy()
+    out["rule"] = rule
+    out["name"] = name
+    sev = out["severity"] if "severity" in out else pd.Series([None] * len(out), index=out.index)
+    out["severity"] = sev.map(lambda s: str(s) if s not in (None, "") and s == s else str(default))
+    out["fingerprint"] = [
+        fingerprint(rule, str(t), str(s), str(l), str(o))
+        for t, s, l, o in zip(out["trial_id"], out["source_id"], out["loc"], out["observed"])
+    ]
+    return out[FINDING_COLUMNS]
+
+
+def concat_findings(parts: Iterable[pd.DataFrame | None]) -> pd.DataFrame:
+    frames = [p for p in parts if p is not None and len(p)]
+    if not frames:
+        return empty_findings()
+    return sort_findings(pd.concat(frames, ignore_index=True))
+
+
+def sort_findings(df: pd.DataFrame) -> pd.DataFrame:
+    """Deterministic order: by file, trial, source, location, rule; duplicates removed."""
+    if df.empty:
+        return df
+    df = df.drop_duplicates(subset=["fingerprint"], keep="first")
+    return df.sort_values(SORT_KEY, kind="mergesort").reset_index(drop=True)
+
+
+def rejection(code: str, name: str, file: str, loc: str, message: str, trial_id: str = "", source_id: str = "",
+              observed: str = "") -> dict:
+    """One TG0xx finding row for input that could not be ingested."""
+    return {
+        "rule": code,
+        "name": name,
+        "severity": "error",
+        "trial_id": trial_id,
+        "source_id": source_id,
+        "file": file,
+        "loc": loc,
+        "message": message,
+        "observed": observed,
+        "expected": "",
+        "evidence": {},
+        "fingerprint": fingerprint(code, trial_id, source_id or file.rsplit("/", 1)[-1], loc, observed or message),
+    }
+
+
+def rejections_frame(rows: list[dict]) -> pd.DataFrame:
+    if not rows:
+        return empty_findings()
+    return pd.DataFrame(rows, columns=FINDING_COLUMNS)

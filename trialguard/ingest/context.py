@@ -1,0 +1,82 @@
+"""What adapters share while reading: the rows collected so far, rejections, accounting and limits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from trialguard.dataset import Accounting, Dataset, DatasetBuilder
+from trialguard.findings import rejection, rejections_frame
+from trialguard.validators import ingestion as tg0
+from trialguard.validators.registry import Rule
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Guards against pathological input; each is configurable (CLI options / [tool.trialguard])."""
+
+    max_file_bytes: int = 256 * 1024 * 1024
+    max_json_depth: int = 64
+    max_archive_members: int = 100_000
+    max_member_bytes: int = 256 * 1024 * 1024
+    max_compression_ratio: int = 200
+
+
+class RecordError(Exception):
+    """A record is structurally wrong at `pointer`; the adapter rejects that record and goes on."""
+
+    def __init__(self, pointer: str, message: str, rule: Rule = tg0.INVALID_RECORD):
+        super().__init__(message)
+        self.pointer = pointer
+        self.message = message
+        self.rule = rule
+
+
+class IngestContext:
+    def __init__(self, limits: Limits):
+        self.limits = limits
+        self.builder = DatasetBuilder()
+        self.rejected_rows: list[dict] = []
+        self.records = Accounting()
+        self.inputs: list[str] = []
+        self.skipped: list[str] = []  # files in folders that are not inputs (README.md, companion texts)
+        self._seen: dict[tuple[str, str], str] = {}  # (kind, id) -> where first read
+
+    def reject(self, rule: Rule, file: str, loc: str, message: str, *, trial_id: str = "",
+               source_id: str = "", observed: str = "", records: int = 1) -> None:
+        """Count `records` records as read and rejected, with one TG0xx finding saying why."""
+        self.records = self.records + Accounting(read=records, rejected=records)
+        self.rejected_rows.append(rejection(rule.code, rule.name, file, loc, message, trial_id, source_id, observed))
+
+    def record(self, file: str, loc: str, kind: str, record_id: str | None, fill: Callable[[DatasetBuilder], None],
+               id_field: str = "id") -> bool:
+        """Read one record in isolation: either all its rows are kept and it counts as checked, or none are
+        and it is rejected with the reason. Returns whether it was accepted."""
+        if not record_id:
+            self.reject(tg0.MISSING_ID, file, loc, f"{kind} record has no {id_field}")
+            return False
+        key = (kind, record_id)
+        ids = {"trial_id": record_id} if kind == "trial" else {"source_id": record_id}
+        if key in self._seen:
+            self.reject(tg0.DUPLICATE_ID, file, loc, f"{kind} {record_id} was already read from {self._seen[key]}",
+                        observed=record_id, **ids)
+            return False
+        local = DatasetBuilder()
+        try:
+            fill(local)
+        except RecordError as e:
+            self.reject(e.rule, file, e.pointer, f"{kind} {record_id}: {e.message}", **ids)
+            return False
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as e:
+            self.reject(tg0.INVALID_RECORD, file, loc,
+                        f"{kind} {record_id}: unexpected structure ({type(e).__name__}: {e})", **ids)
+            return False
+        self._seen[key] = f"{file}{'#' + loc if loc else ''}"
+        self.builder.extend(local)
+        self.records = self.records + Accounting(read=1, checked=1)
+        return True
+
+    def finish(self) -> Dataset:
+        ds = self.builder.build(self.records, rejections_frame(self.rejected_rows), self.inputs)
+        ds.skipped = list(self.skipped)
+        return ds

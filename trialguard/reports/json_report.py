@@ -1,0 +1,69 @@
+"""findings.json: the machine-readable result (tool, version, inputs, record accounting, findings)."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+
+from trialguard.engine import RunResult
+from trialguard.gate import counts_by_severity
+from trialguard.reports.output import write_atomic
+
+FILE_NAME = "findings.json"
+
+
+def generated_at() -> str:
+    """Now in UTC, or SOURCE_DATE_EPOCH when set (reproducible builds)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    when = datetime.fromtimestamp(int(epoch), timezone.utc) if epoch else datetime.now(timezone.utc)
+    return when.replace(microsecond=0).isoformat()
+
+
+def finding_records(findings: pd.DataFrame) -> list[dict]:
+    """Findings as plain JSON-ready dicts, in the table's (deterministic) order."""
+    cols = [c for c in findings.columns]
+    out = []
+    for row in findings.itertuples(index=False, name=None):
+        rec = dict(zip(cols, row))
+        rec["evidence"] = rec.get("evidence") or {}
+        out.append(rec)
+    return out
+
+
+def document(result: RunResult) -> dict:
+    ds, cfg = result.dataset, result.config
+    f = result.findings
+    return {
+        "tool": "trialguard",
+        "version": result.version,
+        "generated_at": generated_at(),
+        "inputs": ds.inputs,
+        "skipped": ds.skipped,
+        "records": {"read": ds.records.read, "checked": ds.records.checked, "rejected": ds.records.rejected},
+        "config": {
+            "select": list(cfg.select),
+            "ignore": list(cfg.ignore),
+            "severity": dict(sorted(cfg.severity.items())),
+            "fail_on": cfg.fail_on,
+            "source": cfg.source,
+        },
+        "rules_run": [r.code for r in result.rules],
+        "summary": {
+            "by_severity": counts_by_severity(f),
+            "by_rule": {k: int(v) for k, v in sorted(f["rule"].value_counts().items())} if len(f) else {},
+        },
+        "baseline": result.baseline,
+        "findings": finding_records(f),
+    }
+
+
+def dumps(doc: dict) -> bytes:
+    return (json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=False, default=str) + "\n").encode("utf-8")
+
+
+def write(result: RunResult, out_dir: Path) -> Path:
+    return write_atomic(out_dir, FILE_NAME, dumps(document(result)))

@@ -1,0 +1,3 @@
+"""Rule families, one module each. Importing this package fills the registry."""
+
+from trialguard.validators import ingestion  # noqa: F401
