@@ -165,6 +165,12 @@ TABLES: dict[str, dict[str, str]] = {
         "population": "str",
         "quote": "str",
     },
+    "texts": {  # free text of a record that extractors read (registry summaries, descriptions, article text)
+        **PROVENANCE,
+        "field": "str",  # brief_summary, detailed_description, arm_description, intervention_description, article
+        "group_id": "str",  # the arm or intervention a description belongs to, if any
+        "text": "str",
+    },
     "claims": {
         **PROVENANCE,
         "kind": "str",  # first, never_reported, only
