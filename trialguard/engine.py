@@ -133,11 +133,11 @@ def _drop_duplicate_records(parts: list[Partition]) -> list[Dataset]:
             f = part.findings
             part.findings = f[~((f[col] == rid) & (f["file"] == file))]
             ctx.reject_duplicate(kind, rid, file, loc, seen[(kind, rid)])
-        extra = ctx.finish()
-        n = len(dups)
-        part.ingested.records.checked -= n
-        part.ingested.records.rejected += n
-        rejected.append(extra)
+        # the record moves from checked to rejected: ctx counted it as read and rejected, so it leaves the
+        # partition's read and checked counts
+        part.ingested.records.read -= len(dups)
+        part.ingested.records.checked -= len(dups)
+        rejected.append(ctx.finish())
     return rejected
 
 
