@@ -161,10 +161,12 @@ def combine(parts: list[Partition], config: Config, skipped: list[str]) -> RunRe
     return RunResult(dataset=ds, findings=findings, rules=rules, config=config, timings=timings)
 
 
-def run(paths: Iterable[str], config: Config, limits=None, chunk_records: int = DEFAULT_CHUNK_RECORDS) -> RunResult:
-    """Validate everything under `paths` on this machine: one partition, read and checked chunk by chunk."""
+def run(paths: Iterable[str], config: Config, limits=None, chunk_records: int = DEFAULT_CHUNK_RECORDS,
+        progress: Callable[[int], Callable[[str], None]] | None = None) -> RunResult:
+    """Validate everything under `paths` on this machine: one partition, read and checked chunk by chunk.
+    `progress(total_files)` may return a callback that is called after each file."""
     from trialguard import ingest
 
     files, skipped = ingest.plan(paths, config.exclude)
-    read = functools.partial(ingest.read_files, limits=limits)
+    read = functools.partial(ingest.read_files, limits=limits, on_file=progress(len(files)) if progress else None)
     return combine([check_partition(files, config, read, chunk_records)], config, skipped)
