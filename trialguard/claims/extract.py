@@ -12,16 +12,16 @@ from __future__ import annotations
 
 import re
 
-from trialguard.claims.lexicon import event_type_of, is_hedged, scan
+from trialguard.claims.lexicon import KINDS, claims_in, event_type_of, is_hedged
 from trialguard.claims.scope import most_specific, normalize
+from trialguard.dataset import TABLES
 from trialguard.vocab import taxonomy
 
 # A sentence ends at . ! ? (or their CJK forms) before whitespace and an upper-case letter, a quote, a CJK
 # character or the end; or at a blank line. A period before a digit or a lower-case word does not end one
 # (text extraction breaks "83.\n 3%" and "sequelae\n ." over lines).
-_END = re.compile(r"(?<=[.!?])\s+(?=[\"“'‘(\[A-Z\u3000-\u9fff])|(?<=[。！？；])|\n[ \t]*\n\s*")
+_END = re.compile(r"(?<=[.!?])\s+(?=[\"“'‘(\[A-Z\u3000-\u9fff]|\d{1,2}\.\s)|(?<=[。！？；])|\n[ \t]*\n\s*")
 _ABBREV = re.compile(r"(?:\b(?:Dr|Mr|Mrs|Ms|Prof|vs|e\.g|i\.e|et al|No|Fig|approx|ca|St|U\.S|Inc|Ltd|Co)|\b[A-Z])\.$")
-KINDS = ("first", "never_reported", "only", "one_of_first", "first_local")
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
@@ -49,7 +49,9 @@ def _ids(facet: str, sentence: str) -> list[str]:
 
 def claim_facets(sentence: str) -> dict:
     """modality, targets, indication, population stated by a claim sentence (space-separated canonical ids)."""
-    modality = claim_modality(normalize("modality", sentence))
+    named = normalize("modality", sentence)
+    modality = claim_modality(named)
+    products = frozenset(m for m in named - modality if taxonomy("modalities").nodes.get(m, {}).get("targets"))
     indication = most_specific("indication", frozenset(i for i in normalize("indication", sentence) if i != "disease"))
     population = frozenset(p for p in normalize("population", sentence) if p != "people")
     return {
@@ -57,6 +59,7 @@ def claim_facets(sentence: str) -> dict:
         "targets": " ".join(_ids("targets", sentence)),
         "indication": " ".join(sorted(indication)),
         "population": " ".join(sorted(population)),
+        "product": "; ".join(sorted(taxonomy("modalities").label(p) for p in products)),
     }
 
 
@@ -67,10 +70,6 @@ def claim_modality(ids: frozenset[str]) -> frozenset[str]:
     tax = taxonomy("modalities")
     classes = frozenset(i for i in ids if i != "therapy" and not tax.nodes.get(i, {}).get("targets"))
     return most_specific("modality", classes) if classes else frozenset(i for i in ids if i != "therapy")
-
-
-def _rank(found: dict) -> int:
-    return KINDS.index(found["kind"])
 
 
 def extract_claims(text: str, context: dict | None = None) -> list[dict]:
@@ -90,22 +89,15 @@ def extract_claims(text: str, context: dict | None = None) -> list[dict]:
     seen: set[str] = set()
     for s, e in sentences(text):
         flat = " ".join(text[s:e].split())  # also folds no-break spaces and line breaks
-        found = scan(flat)
+        found = claims_in(flat)
         key = flat.rstrip(".!?。 ").casefold()
         if not found or key in seen:
             continue
         seen.add(key)  # a headline repeated down the page is one claim
         facets = claim_facets(flat)
         hedged = is_hedged(flat)
-        by_kind: dict[str, dict] = {}
-        for f in sorted(found, key=lambda f: (f["start"], _rank(f))):
-            best = by_kind.setdefault(f["kind"], dict(f))
-            if not best["geography"] and f["geography"]:
-                best["geography"] = f["geography"]
-            if not best["event_type"] and f["event_type"]:
-                best["event_type"] = f["event_type"]
-        for kind in sorted(by_kind, key=KINDS.index):
-            f = by_kind[kind]
+        for f in found:
+            kind = f["kind"]
             span = f"chars:{offset + s}-{offset + e}"
             rows.append({
                 "trial_id": ctx.get("trial_id", "") or "",
@@ -115,7 +107,7 @@ def extract_claims(text: str, context: dict | None = None) -> list[dict]:
                 "kind": kind,
                 "event_type": f["event_type"] or event_type_of(flat),
                 "geography": f["geography"],
-                **facets,
+                **{k: v for k, v in facets.items() if k in TABLES["claims"]},
                 "claim_date": ctx.get("claim_date", "") or "",
                 "event_date_lo": "",
                 "event_date_hi": "",

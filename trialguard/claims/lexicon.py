@@ -114,6 +114,11 @@ def scan(sentence: str) -> list[dict]:
                 geography = ids[0] if ids else ""
             found.append({"marker": mk.id, "kind": kind, "event_type": mk.event_type, "geography": geography,
                           "start": m.start(), "end": m.end(), "text": text})
+    # a non-global phrase is recorded even when no marker matched inside it ("first patient at our centre")
+    for kind, s, e in local:
+        if not any(f["start"] < e and s < f["end"] for f in found):
+            found.append({"marker": kind, "kind": kind, "event_type": "", "geography": "", "start": s, "end": e,
+                          "text": sentence[s:e]})
     return found
 
 
@@ -127,3 +132,17 @@ def event_type_of(sentence: str) -> str:
         if p.search(sentence):
             return name
     return ""
+
+
+KINDS = ("first", "never_reported", "only", "one_of_first", "first_local")
+
+
+def claims_in(sentence: str) -> list[dict]:
+    """The claims of one sentence: one per kind, the earliest marker of that kind, with the geography and
+    event type any of its markers states (e.g. "the first lupus patient in the world")."""
+    by_kind: dict[str, dict] = {}
+    for f in sorted(scan(sentence), key=lambda f: (f["start"], KINDS.index(f["kind"]))):
+        best = by_kind.setdefault(f["kind"], dict(f))
+        best["geography"] = best["geography"] or f["geography"]
+        best["event_type"] = best["event_type"] or f["event_type"]
+    return [by_kind[k] for k in KINDS if k in by_kind]
