@@ -270,3 +270,18 @@ def test_quotes_match_across_line_breaks_inside_numbers():
     assert ARTICLE[start:end] == "female (83.\n    3%)"
     assert not quote_in_text("Ten of the 12 patients were male", ARTICLE)
     assert find_quote("   ", ARTICLE) is None
+
+
+def test_documented_example_is_a_valid_record_quoting_its_article(tmp_path):
+    from conftest import FIXTURES, ROOT
+
+    doc = (ROOT / "docs" / "record-format.md").read_text("utf-8")
+    example = doc.split("## A complete example", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    article = (FIXTURES / "seeds" / "003_4e21d2fb698166af.txt").read_text("utf-8")
+    (tmp_path / "003_4e21d2fb698166af.txt").write_text(article, encoding="utf-8")
+    (tmp_path / "example.yaml").write_text(example, encoding="utf-8")
+    ds = read_paths([str(tmp_path / "example.yaml")])
+    assert (ds.records.checked, ds.records.rejected) == (1, 0)
+    assert all(quote_in_text(q, article) for t in ("groups", "counts", "stats", "events", "claims")
+               for q in ds.tables[t]["quote"])
+    assert ds.counts["percent_text"].tolist() == ["83.3", "58"]
