@@ -26,6 +26,7 @@ import pandas as pd
 from trialguard.claims.lexicon import lexicon
 from trialguard.claims.scope import FACETS, describe, normalize, relate, targets_of
 from trialguard.dataset import Dataset
+from trialguard.dates import date_interval
 from trialguard.findings import Severity, emit
 from trialguard.validators.registry import rule
 
@@ -33,25 +34,6 @@ CHECKED = ("first", "only", "never_reported")
 SCOPING = ("modality", "targets", "indication")  # a claim must restrict one of these to be checked
 TABLES = ("claims", "events", "sources")
 STRENGTH = {"TG701": 0, "TG702": 0, "TG703": 1, "TG704": 2}
-
-try:
-    from trialguard.dates import date_interval
-except ImportError:  # pragma: no cover - before the date module lands
-    import re
-
-    def date_interval(text):
-        import calendar
-
-        m = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", str(text or "").strip())
-        if not m:
-            return None
-        y, mo, d = m.group(1), m.group(2), m.group(3)
-        if d:
-            return f"{y}-{mo}-{d}", f"{y}-{mo}-{d}"
-        if mo:
-            return f"{y}-{mo}-01", f"{y}-{mo}-{calendar.monthrange(int(y), int(mo))[1]:02d}"
-        return f"{y}-01-01", f"{y}-12-31"
-
 
 def _intervals(text: pd.Series) -> tuple[pd.Series, pd.Series]:
     """(lo, hi) ISO days of date texts, parsed once per distinct text."""
@@ -73,14 +55,14 @@ def _facet_keys(df: pd.DataFrame) -> pd.DataFrame:
             continue
         col = df[facet].astype("object")
         keys = {v: _key(normalize(facet, v)) for v in col.dropna().unique()}
-        out[facet] = col.map(keys).fillna("")
+        out[facet] = col.map(keys).astype("object").fillna("")
     pairs = df[["targets", "modality"]].astype("object").drop_duplicates()
     tkeys = {(t, m): _key(targets_of(t if isinstance(t, str) else None, m if isinstance(m, str) else None))
              for t, m in pairs.itertuples(index=False, name=None)}
     out["targets"] = [tkeys[(t, m)] for t, m in zip(df["targets"].astype("object"), df["modality"].astype("object"))]
     prod = df["product"] if "product" in df else pd.Series("", index=df.index)
     pkeys = {v: _key(normalize("modality", v)) for v in prod.dropna().unique()}
-    out["product"] = prod.astype("object").map(pkeys).fillna("")
+    out["product"] = prod.astype("object").map(pkeys).astype("object").fillna("")
     return out
 
 
@@ -110,10 +92,9 @@ def _claims(ds: Dataset) -> pd.DataFrame:
     if c.empty:
         return c
     # the claim's date: its own, else its source's publication date
-    if "claim_date_lo" in c:
-        lo, hi = c["claim_date_lo"].astype("object"), c["claim_date_hi"].astype("object")
-    else:
-        lo, hi = _intervals(c["claim_date"])
+    lo, hi = _intervals(c["claim_date"])
+    if "claim_date_lo" in c:  # curated records parse their dates when read
+        lo, hi = c["claim_date_lo"].astype("object").fillna(lo), c["claim_date_hi"].astype("object").fillna(hi)
     pub = ds.sources.drop_duplicates("source_id").set_index("source_id")["published"]
     plo, phi = _intervals(c["source_id"].map(pub))
     c["claim_lo"], c["claim_hi"] = lo.fillna(plo), hi.fillna(phi)

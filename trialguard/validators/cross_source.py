@@ -77,8 +77,9 @@ _SEXED = re.compile(
     r"\b(?:an?|one|the)\s+(?:(?:\d{1,3}|[a-z]+-)[- ]year[- ]old\s+)?(?P<sex>female|male|woman|man|girl|boy)"
     r"(?:\s+patient)?\b(?!s)|\b(?:an?|one|the)\s+\d{1,3}[- ]year[- ]old\s+(?P<sex2>female|male|woman|man|girl|boy)\b",
     re.IGNORECASE)
-_PRONOUN = {"female": re.compile(r"\b(?:he|him|his|himself)\b(?!\s*(?:/|or\s+her|or\s+she))", re.IGNORECASE),
-            "male": re.compile(r"\b(?:she|her|hers|herself)\b(?!\s*(?:/|or\s+his|or\s+he))", re.IGNORECASE)}
+_NOT_BOTH = (r"(?<![/])(?<!\bor\s)\b", r"\b(?!\s*(?:/|or\s+(?:his|her|he|she)\b))")  # "his/her", "he or she"
+_PRONOUN = {"female": re.compile(_NOT_BOTH[0] + r"(?:he|him|his|himself)" + _NOT_BOTH[1], re.IGNORECASE),
+            "male": re.compile(_NOT_BOTH[0] + r"(?:she|her|hers|herself)" + _NOT_BOTH[1], re.IGNORECASE)}
 _OTHER_PERSON = re.compile(
     r"\b(?:Dr\.?|doctors?|physicians?|professor|director|investigators?|Mr\.?|Ms\.?|Mrs\.?|husband|wife|son|"
     r"daughter|father|mother|brother|sister|relatives?|friend|nurse|surgeon|author|researchers?)\b", re.IGNORECASE)
