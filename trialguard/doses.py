@@ -80,7 +80,7 @@ _UNIT = (r"(?P<{p}unit>milligrams?(?:\s+per\s+day)?(?:\s*\(\s*mg(?:/day)?\s*\))?
          r"|(?P<{p}pop>(?:" + _POP_WORD + r"[-\s]*){{0,4}})cells?|vg|vector\s+genomes|PFU)(?![A-Za-z])")
 
 _DOSE_RX = re.compile(
-    r"(?<![\w.,^])" + _VALUE.format(p="a", num=_NUM)
+    r"(?<![\w.^])(?<!\d,)" + _VALUE.format(p="a", num=_NUM)
     + r"(?:\s*" + _UNIT.format(p="a") + r")?"
     + r"(?:\s*(?:-|to|~)\s*" + _VALUE.format(p="b", num=_NUM) + r")?"
     + r"(?:\s*-?\s*" + _UNIT.format(p="b") + r")?"
@@ -89,7 +89,7 @@ _DOSE_RX = re.compile(
     re.IGNORECASE,
 )
 # After a unit, these make it a concentration or a rate per something that is not a dose basis.
-_CONCENTRATION = re.compile(r"\s*(?:/|per)\s*(?:m[lL]|L|dL|mm|cm|tablet|capsule)(?![A-Za-z])")
+_CONCENTRATION = re.compile(r"\s*(?:/|per)\s*(?:m[lL]|L|dL|mm|cm|tablet|capsule|(?:milli|deci)?lit(?:er|re)s?)(?![A-Za-z])", re.I)
 _RATE = re.compile(r"\s*(?:/|per)\s*(?:day|d|week|wk|month|h|hr|hour|dose)(?![A-Za-z])|\s+per\s+day", re.I)
 _CAP_BEFORE = re.compile(r"(?:maximum|max\.?|cap(?:ped)?|not\s+(?:to\s+)?exceed(?:ing)?|up\s+to|at\s+most|no\s+more"
                          r"\s+than|≤|<=)\s*(?:of|at|dose)?\s*:?\s*$", re.I)

@@ -31,12 +31,13 @@ def _evidence(rows: pd.DataFrame) -> list[dict]:
 
 def _with_base(d: pd.DataFrame) -> pd.DataFrame:
     """Doses with their dimension and lo/hi in the dimension's base unit (mg, mL, cells, IU)."""
-    d = d.assign(dimension=d["unit"].map(_DIMENSION), factor=d["unit"].map(_FACTOR))
+    unit = d["unit"].astype("object")
+    d = d.assign(dimension=unit.map(_DIMENSION).astype("object"), factor=unit.map(_FACTOR).astype("float64"))
     return d.assign(base_lo=d["lo"] * d["factor"], base_hi=d["hi"] * d["factor"])
 
 
 def _fmt(x: pd.Series) -> pd.Series:
-    return x.map(lambda v: f"{v:g}" if pd.notna(v) else "")
+    return x.map(lambda v: f"{v:g}" if pd.notna(v) else "").astype("object")
 
 
 @rule("TG501", "dose-unparseable", Severity.INFO,
@@ -124,7 +125,9 @@ def dose_sources_disagree(ds: Dataset) -> pd.DataFrame:
     pairs = d[cols].merge(d[cols], on=key, suffixes=("", "_o"))
     pairs = pairs[(pairs["source_id"] != pairs["source_id_o"]) & (pairs["base_lo"] >= 10 * pairs["base_lo_o"])]
     pairs = pairs.sort_values(["source_id", "loc", "source_id_o", "loc_o"], kind="mergesort")
-    ratio = (pairs["base_lo"] / pairs["base_lo_o"]).map(lambda r: f"{r:g}")
+    if pairs.empty:
+        return emit(pairs, message="")
+    ratio = (pairs["base_lo"] / pairs["base_lo_o"]).map(lambda r: f"{r:g}").astype("object")
     return emit(pairs, message="dose '" + pairs["raw"] + "' is " + ratio + "× the dose '" + pairs["raw_o"]
                 + "' that " + pairs["source_id_o"] + " states for the same cohort",
                 observed=pairs["raw"] + " vs " + pairs["raw_o"], expected="within a factor of 10",
@@ -150,6 +153,8 @@ def dose_escalation_not_increasing(ds: Dataset) -> pd.DataFrame:
     prev = d.groupby(key, dropna=False)[["base_lo", "level", "raw"]].shift(1)
     d = d.assign(prev_lo=prev["base_lo"], prev_level=prev["level"], prev_raw=prev["raw"])
     bad = d[d["prev_lo"].notna() & (d["base_lo"] <= d["prev_lo"])]
+    if bad.empty:
+        return emit(bad, message="")
     return emit(bad, message="escalation level " + bad["level"].astype(str) + " dose '" + bad["raw"]
                 + "' is not higher than level " + bad["prev_level"].astype("Int64").astype(str) + " dose '"
                 + bad["prev_raw"] + "'",
