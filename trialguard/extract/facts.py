@@ -158,7 +158,7 @@ def counts(s: Sentence) -> list[Fact]:
     if re.search(r"previously received|prior (?:therapies|treatments)", s.text, re.I):
         for m in _PRIOR.finditer(s.text):
             if free(m):
-                what = re.split(r",|such as|including", m.group("what"))[-1].strip()
+                what = re.sub(r"^(?:and|or)\s+", "", re.split(r",|such as|including", m.group("what"))[-1].strip())
                 keep(_count(s, m, count=int(m.group("k")), denom=int(m.group("n")), measure="prior therapy",
                             category=what))
     return out

@@ -15,7 +15,7 @@ from trialguard.textmap import MappedText
 
 _BROKEN_DECIMAL = re.compile(r"(?<=\d\.)[ \t]*\n\s*(?=\d)")  # "83.\n    3%" -> "83.3%"
 _SPACE = re.compile(r"[^\S\n]*\n[^\S\n]*\n\s*|\s+")  # a blank line stays a paragraph break
-_SENTENCE_END = re.compile(r"\n\n|(?<=[.!?。;])\s+(?=[\"“(\[A-Z0-9])|(?<=。)\s*")
+_SENTENCE_END = re.compile(r"\n\n|(?<=[.!?。])\s+(?=[\"“(\[A-Z0-9])|(?<=。)\s*")
 _NEW_LINE_SENTENCE = re.compile(r"[^\S\n]*\n\s*(?=[A-Z\"“])")  # a line starting upper-case starts a sentence
 _LONE_STOP = re.compile(r"\s+(?=[.。](?:\s|$))")  # "sequelae\n    ." -> "sequelae."
 

@@ -18,6 +18,7 @@ enricher("doses")(fill_doses)
 
 _DIMENSION = {u: dim for u, (dim, _) in UNITS.items()}
 _FACTOR = {u: float(base_factor(u)) for u in UNITS}
+_PER = {"per_kg": "/kg", "per_m2": "/m2", "flat": ""}
 
 
 def _has_flag(d: pd.DataFrame, flag: str) -> pd.Series:
@@ -60,9 +61,10 @@ def dose_unparseable(ds: Dataset) -> pd.DataFrame:
 def dose_exponent_recovered(ds: Dataset) -> pd.DataFrame:
     d = ds.doses
     bad = d[_has_flag(d, "exponent_recovered")]
-    return emit(bad, message="'" + bad["raw"].astype(str) + "' read as " + _fmt(bad["lo"]) + " " + bad["unit"]
+    value = _fmt(bad["lo"]) + " " + bad["unit"].astype("object") + bad["basis"].map(_PER).fillna("").astype("object")
+    return emit(bad, message="'" + bad["raw"].astype(str) + "' read as " + value
                 + " (lost superscript exponent recovered)",
-                observed=bad["raw"].astype(str), expected=_fmt(bad["lo"]) + " " + bad["unit"].astype(str),
+                observed=bad["raw"].astype(str), expected=value,
                 evidence=_evidence(bad))
 
 
