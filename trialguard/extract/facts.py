@@ -150,7 +150,9 @@ def counts(s: Sentence) -> list[Fact]:
     for rx in (_P_OF_PATIENTS, _X_IN_P):
         for m in rx.finditer(s.text):
             if free(m) and not _HEDGE_BEFORE.search(s.text[:m.start("p")]):
-                keep(_count(s, m, percent=m.group("p"), measure=_clean_measure(m.group("what"))))
+                # "p% of patients" is a share of the article's cohort; "improved X in p% subjects" may be of a subset
+                keep(_count(s, m, percent=m.group("p"), measure=_clean_measure(m.group("what")),
+                            denom_from_cohort=rx is _P_OF_PATIENTS))
     for m in _RATE_WAS.finditer(s.text):
         if free(m) and not _HEDGE_BEFORE.search(s.text[:m.start("p")]):
             what = re.sub(r"^(?:(?:the|and|,)\s+)+", "", m.group("what").strip(), flags=re.I)
