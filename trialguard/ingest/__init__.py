@@ -9,7 +9,7 @@ from __future__ import annotations
 import fnmatch
 import os
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from trialguard.dataset import Dataset
 from trialguard.ingest.context import IngestContext, Limits
@@ -46,10 +46,14 @@ def is_companion_text(path: Path) -> bool:
     return path.suffix == ".txt" and any(path.with_suffix(s).exists() for s in RECORD_SUFFIXES)
 
 
-def read_paths(paths: Iterable[str], limits: Limits | None = None, exclude: Iterable[str] = ()) -> Dataset:
+def read_paths(paths: Iterable[str], limits: Limits | None = None, exclude: Iterable[str] = (),
+               chunk_records: int | None = None, on_chunk: Callable[[Dataset], None] | None = None) -> Dataset:
     """Read every supported file under `paths`. Inside folders, files of other kinds (README.md, .csv) are
-    listed as skipped; a file named explicitly must be readable or it is rejected."""
-    ctx = IngestContext(limits or Limits())
+    listed as skipped; a file named explicitly must be readable or it is rejected.
+
+    With `on_chunk`, accepted records are handed over in chunks of `chunk_records` as they are read and the
+    returned Dataset holds only the accounting, rejections and file lists."""
+    ctx = IngestContext(limits or Limits(), chunk_records, on_chunk)
     for path, explicit in iter_files(paths, exclude):
         if is_companion_text(path) or (not explicit and path.suffix.lower() not in INPUT_SUFFIXES):
             ctx.skipped.append(path.as_posix())

@@ -33,8 +33,15 @@ class RecordError(Exception):
 
 
 class IngestContext:
-    def __init__(self, limits: Limits):
+    """Collects accepted records' rows; with `on_chunk`, hands them over every `chunk_records` records so that
+    memory stays bounded by the chunk, not by the input."""
+
+    def __init__(self, limits: Limits, chunk_records: int | None = None,
+                 on_chunk: Callable[[Dataset], None] | None = None):
         self.limits = limits
+        self.chunk_records = chunk_records
+        self.on_chunk = on_chunk
+        self.pending = 0  # accepted records in the builder, not yet handed over
         self.builder = DatasetBuilder()
         self.rejected_rows: list[dict] = []
         self.records = Accounting()
@@ -74,9 +81,20 @@ class IngestContext:
         self._seen[key] = f"{file}{'#' + loc if loc else ''}"
         self.builder.extend(local)
         self.records = self.records + Accounting(read=1, checked=1)
+        self.pending += 1
+        if self.on_chunk and self.chunk_records and self.pending >= self.chunk_records:
+            self.flush()
         return True
 
+    def flush(self) -> None:
+        """Hand the accepted rows collected so far to `on_chunk` and start a new builder."""
+        if self.on_chunk and self.pending:
+            chunk, self.builder, self.pending = self.builder.build(), DatasetBuilder(), 0
+            self.on_chunk(chunk)
+
     def finish(self) -> Dataset:
+        """The rows not yet handed over (all of them without `on_chunk`), the rejections and the accounting."""
+        self.flush()
         ds = self.builder.build(self.records, rejections_frame(self.rejected_rows), self.inputs)
         ds.skipped = list(self.skipped)
         return ds
