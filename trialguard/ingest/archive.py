@@ -24,7 +24,7 @@ def unsafe_name(member: str) -> bool:
 def is_junk(member: str) -> bool:
     """Files archivers add beside the content (__MACOSX/ resource forks, hidden files)."""
     parts = member.split("/")
-    return parts[0] == "__MACOSX" or any(p.startswith(".") for p in parts if p)
+    return parts[0] == "__MACOSX" or any(p.startswith(".") and p != ".." for p in parts if p)
 
 
 def refusal(ctx: IngestContext, info: zipfile.ZipInfo) -> str | None:
@@ -62,8 +62,8 @@ def read(ctx: IngestContext, name: str, data: bytes) -> None:
         if info.is_dir():
             continue
         member = f"{name}!{info.filename}"
-        if is_junk(info.filename) or (f".{suffix_of(info.filename)}" not in INPUT_SUFFIXES
-                                      and suffix_of(info.filename) != "zip" and not unsafe_name(info.filename)):
+        if not unsafe_name(info.filename) and (is_junk(info.filename) or (
+                f".{suffix_of(info.filename)}" not in INPUT_SUFFIXES and suffix_of(info.filename) != "zip")):
             ctx.skipped.append(member)
             continue
         why = refusal(ctx, info)
