@@ -308,3 +308,71 @@ def test_every_finding_is_reproducible_from_a_copy(tmp_path):
     first = read_paths([str(tmp_path)]).rejections
     second = read_paths([str(tmp_path)]).rejections
     assert first.to_dict("records") == second.to_dict("records")
+
+
+# ---------------------------------------------------------------- robustness
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from trialguard.ingest.ctgov_common import iso_date, parse_float, parse_int  # noqa: E402
+
+
+@given(st.text(max_size=40))
+@settings(max_examples=300, deadline=None)
+def test_number_and_date_parsers_never_raise(text):
+    n = parse_int(text)
+    assert n is None or abs(n) < 2**63
+    f = parse_float(text)
+    assert f is None or f == f
+    iso_date(text)
+
+
+@pytest.mark.parametrize("text", ["1e999999999", "9" * 40, "-9223372036854775808"])
+def test_huge_numbers_are_not_counts(text):
+    assert parse_int(text) is None
+
+
+def _leaves(node, ptr=""):
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from _leaves(v, f"{ptr}/{k}")
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from _leaves(v, f"{ptr}/{i}")
+    else:
+        yield ptr
+
+
+def _replace(doc, ptr, value):
+    *parents, last = ptr.strip("/").split("/")
+    node = doc
+    for p in parents:
+        node = node[int(p)] if isinstance(node, list) else node[p]
+    if isinstance(node, list):
+        node[int(last)] = value
+    else:
+        node[last] = value
+
+
+@pytest.mark.parametrize("replacement", [{"x": 1}, [1, 2], 2**64 - 1, True])
+def test_any_field_of_the_wrong_type_is_a_finding_not_a_crash(tmp_path, replacement):
+    """Every 7th leaf of a real record replaced by a value of another JSON type: the record is either read or
+    rejected with TG006 at that field (or TG005 when the id itself is replaced), never an exception."""
+    id_ptr = "/protocolSection/identificationModule/nctId"
+    leaves = list(_leaves(study()))[::7] + [id_ptr, "/resultsSection/participantFlowModule/periods/0/title"]
+    docs = []
+    for i, ptr in enumerate(leaves):
+        doc = study()
+        if ptr != id_ptr:
+            doc["protocolSection"]["identificationModule"]["nctId"] = f"NCT{i:08d}"
+        _replace(doc, ptr, replacement)
+        docs.append(doc)
+    f = write(tmp_path / "mutants.json", docs)
+    ds = read_paths([f])
+    read, checked, rejected = accounting(ds)
+    # a JSON number where text belongs is read as that number's text; anything else is wrong everywhere
+    assert read == len(docs) and rejected >= (1 if type(replacement) is int else 10)
+    assert set(ds.rejections["rule"]) == {"TG006"}
+    for loc in ds.rejections["loc"]:
+        index, _, pointer = loc[1:].partition("/")
+        assert "/" + pointer == leaves[int(index)]  # the finding names exactly the damaged field

@@ -34,18 +34,26 @@ def _decimal(text) -> Decimal | None:
         return None
 
 
+INT64_MAX = 2**63 - 1
+
+
 def parse_float(text) -> float | None:
-    """'30,600' -> 30600.0, '.17' -> 0.17, '30.' -> 30.0; 'NA', '<0.001', '' -> None."""
+    """'30,600' -> 30600.0, '.17' -> 0.17, '30.' -> 30.0; 'NA', '<0.001', '', '1e999' -> None."""
     d = _decimal(text)
-    return float(d) if d is not None else None
+    if d is None:
+        return None
+    f = float(d)
+    return f if f not in (float("inf"), float("-inf")) else None
 
 
 def parse_int(text) -> int | None:
-    """A whole number written as text ('1,204', '158.0'); None for 'NA', '12.5' or anything else."""
+    """A whole number written as text ('1,204', '158.0'); None for 'NA', '12.5', numbers beyond 64 bits
+    (checked on the exponent first, so '1e999999999' costs nothing) or anything else."""
     d = _decimal(text)
-    if d is None or d != d.to_integral_value():
+    if d is None or d.adjusted() > 18 or d != d.to_integral_value():
         return None
-    return int(d)
+    n = int(d)
+    return n if -INT64_MAX <= n <= INT64_MAX else None
 
 
 def as_text(value) -> str | None:

@@ -85,7 +85,7 @@ class Node:
         v = self.data.get(key)
         if v is None:
             return None
-        if isinstance(v, int) and not isinstance(v, bool):
+        if isinstance(v, int) and not isinstance(v, bool) and abs(v) <= cc.INT64_MAX:
             return v
         if isinstance(v, (str, float)) and not isinstance(v, bool):
             n = cc.parse_int(v)
