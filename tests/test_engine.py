@@ -1,6 +1,5 @@
 """The engine: per-trial rules on chunks, cross-trial rules on retained tables, same findings for any chunk size."""
 
-import functools
 import json
 
 import pytest
@@ -8,7 +7,6 @@ import pytest
 from trialguard import engine
 from trialguard.config import Config
 from trialguard.findings import Severity, emit
-from trialguard.ingest import read_paths
 from trialguard.validators.registry import REGISTRY, Rule, all_rules
 
 
@@ -47,7 +45,7 @@ def write_studies(folder, titles):
 def test_findings_do_not_depend_on_chunk_size(tmp_path, test_rules):
     write_studies(tmp_path, ["ok", "bad one", "same", "x", "same", "bad two", "y"])
     cfg = Config(select=("TG99",))
-    results = [engine.run([str(tmp_path)], cfg, read_paths, chunk_records=n) for n in (1, 2, 3, 1000)]
+    results = [engine.run([str(tmp_path)], cfg, chunk_records=n) for n in (1, 2, 3, 1000)]
     first = results[0].findings
     assert first[["rule", "trial_id"]].values.tolist() == [
         ["TG990", "NCT00000001"], ["TG991", "NCT00000002"], ["TG991", "NCT00000004"], ["TG990", "NCT00000005"]]
@@ -60,7 +58,7 @@ def test_duplicate_ids_across_chunks_are_rejected(tmp_path, test_rules):
     for sub in ("a", "b"):
         (tmp_path / sub).mkdir()
         write_studies(tmp_path / sub, ["bad"])
-    result = engine.run([str(tmp_path)], Config(select=("TG99",)), read_paths, chunk_records=1)
+    result = engine.run([str(tmp_path)], Config(select=("TG99",)), chunk_records=1)
     assert result.findings[["rule", "file"]].values.tolist() == [
         ["TG990", f"{tmp_path.as_posix()}/a/NCT00000000.json"],
         ["TG007", f"{tmp_path.as_posix()}/b/NCT00000000.json"]]
@@ -71,5 +69,5 @@ def test_duplicate_ids_across_chunks_are_rejected(tmp_path, test_rules):
 def test_severity_override_applies(tmp_path, test_rules):
     write_studies(tmp_path, ["bad"])
     cfg = Config(select=("TG990",), severity={"TG990": "info"})
-    result = engine.run([str(tmp_path)], cfg, functools.partial(read_paths), chunk_records=10)
+    result = engine.run([str(tmp_path)], cfg, chunk_records=10)
     assert result.findings["severity"].tolist() == ["info"]
