@@ -3,3 +3,4 @@
 from trialguard.validators import ingestion  # noqa: F401
 from trialguard.validators import claims  # noqa: F401
 from trialguard.validators import cross_source  # noqa: F401
+from trialguard.validators import doses  # noqa: F401
