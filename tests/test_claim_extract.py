@@ -102,3 +102,15 @@ def test_enricher_fills_claims_from_registry_texts_only_for_sources_without_clai
     assert list(found["source_id"]) == [f"ctgov:{nct}"]
     assert list(found["claim_date"]) == ["2022-04-21"]
     assert found["loc"].iloc[0].startswith("/d#chars:")
+
+
+def test_a_sentence_copied_into_several_registry_fields_is_one_claim():
+    sentence = "These are the only orodispersible tablets on commerce indicated for the treatment of ED."
+    rows = [{"trial_id": "NCT02450188", "source_id": "ctgov:NCT02450188", "file": "x.json", "loc": loc,
+             "field": field, "text": "Vardenafil 10 mg. " + sentence}
+            for loc, field in (("/d", "detailed_description"), ("/arms/0", "arm_description"),
+                               ("/interventions/0", "intervention_description"))]
+    ds = Dataset()
+    ds.tables.update(texts=frame("texts", rows))
+    found = claims_from_texts(ds)
+    assert list(found["loc"]) == ["/d#chars:18-106"] and list(found["kind"]) == ["only"]

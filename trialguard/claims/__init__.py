@@ -39,7 +39,9 @@ def claims_from_texts(ds: Dataset) -> pd.DataFrame:
         ctx = {"trial_id": tid, "source_id": sid, "file": file, "loc": loc, "claim_date": date}
         rows.extend(extract_claims(text, ctx))
     cols = TABLES["claims"]
-    return frame("claims", [{k: v for k, v in r.items() if k in cols} for r in rows])
+    found = frame("claims", [{k: v for k, v in r.items() if k in cols} for r in rows])
+    # registries copy a sentence into the summary and the arm and intervention descriptions: one claim
+    return found.drop_duplicates(["source_id", "kind", "quote"]).reset_index(drop=True)
 
 
 @enricher("claims-from-texts")
