@@ -38,13 +38,15 @@ def _text(s: pd.Series) -> pd.Series:
     return s.astype("object").where(s.notna(), "").astype(str)
 
 
-@rule("TG801", "cohort-size-differs-between-sources", Severity.WARNING, scope="cross", tables=("groups", "trials"),
+@rule("TG801", "cohort-size-differs-between-sources", Severity.WARNING, scope="cross",
+      tables=("groups: block == 'cohort'", "trials"),
       summary="Two sources state a different size for the same cohort (or actual enrollment for the same trial).",
+      # registry groups (baseline, outcome, ...) belong to one source each; only curated cohorts recur
       rationale="A cohort has one size at one time; when two sources report it differently, one is wrong or they "
                 "count different things (enrolled vs treated vs evaluable), which a curator must resolve.",
       example="source A: 12 patients received the infusion; source B: 11 patients (same trial, same cohort)")
 def cohort_size_differs(ds: Dataset) -> pd.DataFrame:
-    g = _differing(ds.groups, ["trial_id", "block", "group_id"], "n")
+    g = _differing(ds.groups[ds.groups["block"] == "cohort"], ["trial_id", "block", "group_id"], "n")
     t = ds.trials
     t = t[t["enrollment_type"].fillna("").str.upper() != "ESTIMATED"]
     e = _differing(t, ["trial_id"], "enrollment")
