@@ -1,0 +1,78 @@
+"""Ingestion output pinned exactly: two real records' canonical tables cell by cell, and the whole fixture
+corpus (CT.gov v2 and XML, curated seed records) after enrichment by digest. Speed work on the adapters,
+`frame` and the enrichers must not change a single row, value, dtype or order."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+
+from tests.conftest import FIXTURES, ROOT
+from tests.golden_tables import dataset_dump, digest, dump_text
+from trialguard.enrich import enrich
+from trialguard.ingest import read_paths
+
+GOLDEN = FIXTURES / "golden"
+# paths relative to the repository root (the `file` column holds the path as given)
+RECORDS = {
+    "ctgov_v2_NCT00301262.json": "fixtures/ctgov/v2/NCT00301262.json",
+    "ctgov_xml_NCT00739752.xml": "fixtures/ctgov/xml/NCT00739752.xml",
+}
+# sha256 of dump_text(...) of each folder, read in one go and enriched (doses and claims found in text)
+DIGESTS = {
+    "ctgov/v2": "58d6e7f93b475cfdfdfdadaedd79eac8fc86e4e13bf031b25faab10476e3d327",
+    "ctgov/xml": "08d14c53d87989961f30aef01181053d2825153a8275ce89394f81a6998f869a",
+    "ctgov (enriched)": "9e2163b86534d8ef5188fdd94b6e41862d036d82b93284547e9d93421a49e817",
+    "seeds (enriched)": "6211e968071dbf755c301dcbfbcf603f94e779a976afb4e17e2c2ece2fc0f362",
+}
+
+
+@pytest.fixture(autouse=True)
+def at_repository_root(monkeypatch):
+    monkeypatch.chdir(ROOT)
+
+
+def golden_name(record: str) -> str:
+    return record.rsplit(".", 1)[0] + ".json"
+
+
+def current(key: str):
+    folder, _, enriched = key.partition(" ")
+    ds = read_paths([f"fixtures/{folder}"])
+    return enrich(ds) if enriched else ds
+
+
+@pytest.mark.parametrize("name", sorted(RECORDS))
+def test_record_tables_match_golden_cell_by_cell(name):
+    want = json.loads((GOLDEN / golden_name(name)).read_text(encoding="utf-8"))
+    got = dataset_dump(read_paths([RECORDS[name]]))
+    assert sorted(got) == sorted(want)
+    for table in want:
+        assert got[table]["columns"] == want[table]["columns"], table
+        assert got[table]["index"] == want[table]["index"], table
+        for i, (g, w) in enumerate(zip(got[table]["rows"], want[table]["rows"])):
+            assert g == w, f"{table} row {i}"
+        assert len(got[table]["rows"]) == len(want[table]["rows"]), table
+
+
+@pytest.mark.parametrize("key", sorted(DIGESTS))
+def test_fixture_corpus_tables_match_pinned_digest(key):
+    assert digest(current(key)) == DIGESTS[key]
+
+
+def test_digest_sees_a_single_changed_cell():
+    ds = read_paths([RECORDS["ctgov_v2_NCT00301262.json"]])
+    before = digest(ds)
+    ds.tables["flow"].loc[3, "n_text"] = "0"
+    assert digest(ds) != before
+
+
+if __name__ == "__main__" and "--write" in sys.argv:
+    import os
+
+    os.chdir(ROOT)
+    for name, path in RECORDS.items():
+        (GOLDEN / golden_name(name)).write_text(dump_text(read_paths([path])), encoding="utf-8")
+    print({k: digest(current(k)) for k in DIGESTS})
