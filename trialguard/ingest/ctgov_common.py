@@ -46,17 +46,40 @@ INT64_MAX = 2**63 - 1
 
 def parse_float(text) -> float | None:
     """'30,600' -> 30600.0, '.17' -> 0.17, '30.' -> 30.0; 'NA', '<0.001', '', '1e999' -> None."""
-    d = _decimal(text)
+    if type(text) is str:
+        return _float_text(text)
+    return _float_of(_decimal(text))
+
+
+def parse_int(text) -> int | None:
+    """A whole number written as text ('1,204', '158.0'); None for 'NA', '12.5', numbers beyond 64 bits
+    (checked on the exponent first, so '1e999999999' costs nothing) or anything else."""
+    if type(text) is str:
+        return _int_text(text)
+    return _int_of(_decimal(text))
+
+
+# Registry numbers are text and a few texts ("0", "1", "NA", "12") make up most of them: the result for each
+# distinct text is cached, so the common case is one dictionary lookup instead of a Decimal parse. The
+# caches are bounded, so memory does not grow with the input.
+@lru_cache(maxsize=1 << 16)
+def _float_text(text: str) -> float | None:
+    return _float_of(_decimal_text(text))
+
+
+@lru_cache(maxsize=1 << 16)
+def _int_text(text: str) -> int | None:
+    return _int_of(_decimal_text(text))
+
+
+def _float_of(d: Decimal | None) -> float | None:
     if d is None:
         return None
     f = float(d)
     return f if f not in (float("inf"), float("-inf")) else None
 
 
-def parse_int(text) -> int | None:
-    """A whole number written as text ('1,204', '158.0'); None for 'NA', '12.5', numbers beyond 64 bits
-    (checked on the exponent first, so '1e999999999' costs nothing) or anything else."""
-    d = _decimal(text)
+def _int_of(d: Decimal | None) -> int | None:
     if d is None or d.adjusted() > 18 or d != d.to_integral_value():
         return None
     n = int(d)

@@ -65,19 +65,21 @@ def add_measure(b: DatasetBuilder, ids: dict, m: Measure) -> None:
                           if cc.parse_int(x.value) is None}
         for cat in cls.categories:
             for x in cat.measurements:
+                # one dict per row, built in one call: this loop makes most of a results record's rows
                 denom_text = denoms.get(x.group_id)
-                exhaustive, exclusive = (None, None) if table != "counts" or x.group_id in unsummable else flags
-                common = dict(ids, loc=x.loc, block=m.block, measure=m.title, class_title=cls.title,
-                              category=cat.title, group_id=x.group_id)
                 if table == "counts":
-                    b.add("counts", **common,
+                    exhaustive, exclusive = (None, None) if x.group_id in unsummable else flags
+                    b.add("counts", **ids, loc=x.loc, block=m.block, measure=m.title, class_title=cls.title,
+                          category=cat.title, group_id=x.group_id,
                           count=None if percent else cc.parse_int(x.value),
                           count_text=None if percent else x.value,
                           percent_text=x.value if percent else None,
                           denom=cc.parse_int(denom_text), denom_text=denom_text,
                           exhaustive=exhaustive, exclusive=exclusive)
                 else:
-                    b.add("stats", **common, param=param, value=cc.parse_float(x.value), value_text=x.value,
+                    b.add("stats", **ids, loc=x.loc, block=m.block, measure=m.title, class_title=cls.title,
+                          category=cat.title, group_id=x.group_id, param=param,
+                          value=cc.parse_float(x.value), value_text=x.value,
                           dispersion=disp, ci_pct=ci_pct,
                           spread=cc.parse_float(x.spread), spread_text=x.spread,
                           lower=cc.parse_float(x.lower), lower_text=x.lower,

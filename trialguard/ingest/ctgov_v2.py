@@ -34,7 +34,11 @@ def _kind(v) -> str:
 
 
 class Node:
-    """A JSON object with its pointer; typed getters raise RecordError naming the offending field."""
+    """A JSON object with its pointer; typed getters raise RecordError naming the offending field.
+
+    The adapter calls these getters for every value it reads (hundreds per study), so each keeps the common
+    case — the field is absent or has the expected type — to one lookup and one type test, and pointers are
+    built by appending to the parent's pointer."""
 
     __slots__ = ("data", "ptr")
 
@@ -57,7 +61,8 @@ class Node:
             return []
         if not isinstance(items, list):
             raise RecordError(self.at(key), f"{self.at(key)}: expected a list, found {_kind(items)}")
-        return [Node(v, f"{self.at(key)}/{i}") for i, v in enumerate(items)]
+        prefix = f"{self.ptr}/{key}/"
+        return [Node(v, prefix + str(i)) for i, v in enumerate(items)]
 
     def strs(self, key: str) -> list[str]:
         items = self.data.get(key)
@@ -74,11 +79,17 @@ class Node:
     def text(self, key: str) -> str | None:
         """Text, or a number as its text (counts arrive as strings, but a JSON number means the same)."""
         v = self.data.get(key)
-        if v is None or isinstance(v, str):
+        if v is None or type(v) is str:
+            return v
+        if isinstance(v, str):
             return v
         if isinstance(v, (int, float)) and not isinstance(v, bool):
             return str(v)
         raise RecordError(self.at(key), f"{self.at(key)}: expected text, found {_kind(v)}")
+
+    def texts(self, *keys: str) -> list[str | None]:
+        """`text` of several fields, in order (the first wrong one raises)."""
+        return [self.text(k) for k in keys]
 
     def int(self, key: str) -> int | None:
         """A whole number (adverse-event numbers, enrollment); digits in a string are accepted."""
@@ -197,15 +208,16 @@ def denom_counts(owner: Node, selected: str | None = None) -> dict[str, str]:
     return {c.text("groupId"): c.text("value") for c in chosen.objs("counts")}
 
 
+MEASUREMENT_FIELDS = ("groupId", "value", "spread", "lowerLimit", "upperLimit")  # Measurement's order
+
+
 def measure_classes(m: Node, selected: str | None) -> list[MeasureClass]:
     classes = []
     for cls in m.objs("classes"):
         cats = []
         for cat in cls.objs("categories"):
-            cats.append(Category(cat.text("title"), [
-                Measurement(x.ptr, x.text("groupId"), x.text("value"), x.text("spread"), x.text("lowerLimit"),
-                            x.text("upperLimit"))
-                for x in cat.objs("measurements")]))
+            cats.append(Category(cat.text("title"), [Measurement(x.ptr, *x.texts(*MEASUREMENT_FIELDS))
+                                                     for x in cat.objs("measurements")]))
         classes.append(MeasureClass(cls.text("title"), denom_counts(cls, selected), cats))
     return classes
 
