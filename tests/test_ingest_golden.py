@@ -1,9 +1,11 @@
 """Ingestion output pinned exactly: two real records' canonical tables cell by cell, and the whole fixture
-corpus (CT.gov v2 and XML, curated seed records) after enrichment by digest. Speed work on the adapters,
-`frame` and the enrichers must not change a single row, value, dtype or order."""
+corpus (CT.gov v2 and XML, curated seed records) after enrichment by digest, and the claims extracted from
+real texts. Speed work on the adapters, `frame` and the enrichers must not change a single row, value, dtype
+or order. (Digests were computed with the code as it was before that work.)"""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 
@@ -76,3 +78,27 @@ if __name__ == "__main__" and "--write" in sys.argv:
     for name, path in RECORDS.items():
         (GOLDEN / golden_name(name)).write_text(dump_text(read_paths([path])), encoding="utf-8")
     print({k: digest(current(k)) for k in DIGESTS})
+
+
+def extracted_claims() -> list[dict]:
+    """Claims extracted from real registry descriptions and the seed articles, with and without context."""
+    from trialguard.claims.extract import extract_claims
+
+    rows = []
+    descriptions = json.loads((FIXTURES / "claims" / "ctgov_descriptions.json").read_text(encoding="utf-8"))
+    for nct, fields in sorted(descriptions.items()):
+        for key, text in sorted(fields.items()):
+            rows += extract_claims(text, {"trial_id": nct, "loc": key, "claim_date": "2020"})
+    for path in sorted((FIXTURES / "seeds").glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        rows += extract_claims(text, {"source_id": path.stem, "offset": 3})
+        rows += extract_claims(text)
+    return rows
+
+
+def test_claims_extracted_from_real_texts_match_pinned_digest():
+    rows = extracted_claims()
+    text = json.dumps(rows, ensure_ascii=False)  # key order included
+    assert len(rows) == 41
+    assert hashlib.sha256(text.encode("utf-8")).hexdigest() == \
+        "c895bd4ecc28c3ff36da9d311d2556ca881744c6025cc64812ee3261962deb84"

@@ -13,6 +13,7 @@ Every unique string is parsed once (the parsers are cached as well).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import pandas as pd
 
@@ -91,21 +92,32 @@ def _candidates(ds: Dataset) -> pd.DataFrame:
     return cand.drop_duplicates(subset=["source_id", "block", "group_id", "text"], keep="first")
 
 
+@lru_cache(maxsize=1 << 14)
+def doses_in(text: str) -> tuple[tuple[int, int, dict], ...]:
+    """(start, end, columns) of each dose span in `text`, with every column that depends on the text alone.
+    Registries repeat arm and intervention descriptions across records, so each distinct text is read once
+    (the cache is bounded; callers copy the dicts)."""
+    return tuple((d.start, d.end, dict(
+        raw=text[d.start:d.end], lo=_float(d.lo), hi=_float(d.hi), unit=d.unit, basis=d.basis,
+        population=d.population, flags=_flags(d), quote=sentence_around(text, d.start, d.end)))
+        for d in find_doses(text))
+
+
 def rows_from_text(ds: Dataset) -> pd.DataFrame:
     cand = _candidates(ds)
     if cand.empty:
         return frame("doses", [])
-    found = {text: find_doses(text) for text in cand["text"].unique()}
+    # plain lists: iterating Arrow-backed columns row by row costs more than finding doses in a cached text
+    columns = [cand[c].tolist() for c in ("trial_id", "source_id", "file", "loc", "block", "group_id", "title", "text")]
     rows = []
-    for rec in cand.itertuples(index=False):
-        level = level_of(rec.title)
-        for d in found[rec.text]:
-            rows.append(dict(
-                trial_id=rec.trial_id, source_id=rec.source_id, file=rec.file,
-                loc=f"{rec.loc}#chars:{d.start}-{d.end}", block=rec.block, group_id=rec.group_id,
-                raw=rec.text[d.start:d.end], lo=_float(d.lo), hi=_float(d.hi), unit=d.unit, basis=d.basis,
-                population=d.population, flags=_flags(d), quote=sentence_around(rec.text, d.start, d.end),
-                level=level))
+    for trial_id, source_id, file, loc, block, group_id, title, text in zip(*columns):
+        found = doses_in(text)
+        if not found:
+            continue
+        level = level_of(title)
+        for start, end, values in found:
+            rows.append(dict(trial_id=trial_id, source_id=source_id, file=file, loc=f"{loc}#chars:{start}-{end}",
+                             block=block, group_id=group_id, **values, level=level))
     return frame("doses", rows)
 
 

@@ -34,8 +34,9 @@ def claims_from_texts(ds: Dataset) -> pd.DataFrame:
         return frame("claims", [])
     dates = _claim_dates(ds, texts)
     rows: list[dict] = []
-    for (tid, sid, file, loc, text), date in zip(
-            texts[["trial_id", "source_id", "file", "loc", "text"]].itertuples(index=False, name=None), dates):
+    # plain lists: iterating Arrow-backed columns row by row costs more than the extraction of a cached text
+    columns = [texts[c].tolist() for c in ("trial_id", "source_id", "file", "loc", "text")]
+    for tid, sid, file, loc, text, date in zip(*columns, dates.tolist()):
         ctx = {"trial_id": tid, "source_id": sid, "file": file, "loc": loc, "claim_date": date}
         rows.extend(extract_claims(text, ctx))
     cols = TABLES["claims"]

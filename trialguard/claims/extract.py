@@ -11,6 +11,7 @@ also names Equecabtagene Autoleucel is about CAR-T), and geography comes only fr
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from trialguard.claims.lexicon import KINDS, claims_in, event_type_of, is_hedged
 from trialguard.claims.scope import most_specific, normalize
@@ -85,7 +86,24 @@ def extract_claims(text: str, context: dict | None = None) -> list[dict]:
         return []
     offset = int(ctx.get("offset", 0) or 0)
     base = ctx.get("loc") or ""
+    provenance = {k: ctx.get(k, "") or "" for k in ("trial_id", "source_id", "file")}
+    claim_date = ctx.get("claim_date", "") or ""
     rows: list[dict] = []
+    for s, e, quote, hedged, claims in sentence_claims(text):
+        span = f"chars:{offset + s}-{offset + e}"
+        for claim in claims:
+            rows.append({**provenance, "loc": f"{base}#{span}" if base else span, **claim, "claim_date": claim_date,
+                         "event_date_lo": "", "event_date_hi": "", "hedged": hedged, "quote": quote})
+    return rows
+
+
+@lru_cache(maxsize=1 << 14)
+def sentence_claims(text: str) -> tuple[tuple[int, int, str, bool, tuple[dict, ...]], ...]:
+    """(start, end, sentence, hedged, claims) of each claim sentence of `text`: everything about a claim that
+    depends on the text alone (claims: kind, event type, geography and facets). Registries repeat the same
+    descriptions across records and fields, and scanning a sentence with the whole lexicon is the expensive
+    part, so each distinct text is read once; the cache is bounded and callers copy what they take."""
+    out = []
     seen: set[str] = set()
     for s, e in sentences(text):
         flat = " ".join(text[s:e].split())  # also folds no-break spaces and line breaks
@@ -94,24 +112,12 @@ def extract_claims(text: str, context: dict | None = None) -> list[dict]:
         if not found or key in seen:
             continue
         seen.add(key)  # a headline repeated down the page is one claim
-        facets = claim_facets(flat)
+        facets = {k: v for k, v in claim_facets(flat).items() if k in TABLES["claims"]}
         hedged = is_hedged(flat)
-        for f in found:
-            kind = f["kind"]
-            span = f"chars:{offset + s}-{offset + e}"
-            rows.append({
-                "trial_id": ctx.get("trial_id", "") or "",
-                "source_id": ctx.get("source_id", "") or "",
-                "file": ctx.get("file", "") or "",
-                "loc": f"{base}#{span}" if base else span,
-                "kind": kind,
-                "event_type": f["event_type"] or event_type_of(flat),
-                "geography": f["geography"],
-                **{k: v for k, v in facets.items() if k in TABLES["claims"]},
-                "claim_date": ctx.get("claim_date", "") or "",
-                "event_date_lo": "",
-                "event_date_hi": "",
-                "hedged": hedged,
-                "quote": flat,
-            })
-    return rows
+        out.append((s, e, flat, hedged, tuple({
+            "kind": f["kind"],
+            "event_type": f["event_type"] or event_type_of(flat),
+            "geography": f["geography"],
+            **facets,
+        } for f in found)))
+    return tuple(out)
