@@ -39,7 +39,7 @@ def _label(df: pd.DataFrame) -> pd.Series:
     return period + ", " + title
 
 
-def _cells(ds: Dataset) -> pd.DataFrame:
+def flow_cells(ds: Dataset) -> pd.DataFrame:
     """One row per (record, period, group): n and loc of STARTED, COMPLETED and NOT COMPLETED."""
     m = _milestones(ds)
     std = m[m["ms"].isin(STANDARD)].drop_duplicates(CELL + ["ms"])
@@ -59,7 +59,7 @@ def _cells(ds: Dataset) -> pd.DataFrame:
       example="Period 1 'Overall Study', Placebo: STARTED 94, COMPLETED 84, NOT COMPLETED 9 (expected 10)",
       tables=("flow",))
 def flow_not_conserved(ds: Dataset) -> pd.DataFrame:
-    c = _cells(ds)
+    c = flow_cells(ds)
     bad = c[c["s"].notna() & c["c"].notna() & c["nc"].notna()]
     bad = bad[(bad["s"] - bad["c"]) != bad["nc"]].copy()
     bad["loc"] = bad["loc_nc"]
@@ -84,7 +84,7 @@ def withdrawal_reasons_not_summing(ds: Dataset) -> pd.DataFrame:
     sums = w.groupby(CELL, sort=False, dropna=False).agg(reasons=("n", lambda s: s.fillna(0).sum()),
                                                           nreasons=("n", "size")).reset_index()
     periods = w[["trial_id", "source_id", "period"]].drop_duplicates()
-    c = _cells(ds).merge(periods, on=["trial_id", "source_id", "period"])
+    c = flow_cells(ds).merge(periods, on=["trial_id", "source_id", "period"])
     c = c[c["nc"].notna()].merge(sums, on=CELL, how="left")
     c["reasons"] = c["reasons"].fillna(0).astype("int64")
     bad = c[c["reasons"] != c["nc"].astype("int64")].copy()
@@ -105,7 +105,7 @@ def withdrawal_reasons_not_summing(ds: Dataset) -> pd.DataFrame:
       example="Period 2 'Extension': 562 STARTED in total, but 565 COMPLETED period 1 'Double-blind'",
       tables=("flow",))
 def period_start_not_previous_completed(ds: Dataset) -> pd.DataFrame:
-    c = _cells(ds)
+    c = flow_cells(ds)
     key = ["trial_id", "source_id", "period"]
     tot = c.groupby(key, sort=False).agg(s_tot=("s", lambda s: s.sum(min_count=1)),
                                          c_tot=("c", lambda s: s.sum(min_count=1))).reset_index()
@@ -161,7 +161,7 @@ def milestone_exceeds_started(ds: Dataset) -> pd.DataFrame:
 
 
 def _first_period_started(ds: Dataset) -> pd.DataFrame:
-    c = _cells(ds)
+    c = flow_cells(ds)
     c = c[c["s"].notna()]
     first = c.groupby(["trial_id", "source_id"], sort=False)["period"].transform("min")
     return c[c["period"] == first]
