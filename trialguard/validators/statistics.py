@@ -71,7 +71,7 @@ def _labels(ds: Dataset, df: pd.DataFrame) -> pd.Series:
     return label.where(title == "", label + ", " + title)
 
 
-def _text(df: pd.DataFrame, col: str) -> pd.Series:
+def number_text(df: pd.DataFrame, col: str) -> pd.Series:
     """The reported text of a number column, falling back to the parsed value."""
     t = df[f"{col}_text"].astype("object")
     return t.where(t.notna() & (t.astype(str) != ""), df[col].map(lambda v: f"{v:g}" if v == v else ""))
@@ -105,7 +105,7 @@ def value_outside_own_limits(ds: Dataset) -> pd.DataFrame:
     bad = s[(low | high) & ~(s["lower"].notna() & s["upper"].notna() & (s["lower"] > s["upper"]))]
     param = bad["param"].fillna("value").str.lower().str.replace("_", " ")
     what = bad["disp"].map(DISP_NAME).fillna(bad["dispersion"].fillna("limits"))
-    lo, hi, v = _text(bad, "lower"), _text(bad, "upper"), _text(bad, "value")
+    lo, hi, v = number_text(bad, "lower"), number_text(bad, "upper"), number_text(bad, "value")
     msg = (_labels(ds, bad) + ": " + param + " " + v + " lies outside its " + what + " " + lo.where(lo != "", "?")
            + " to " + hi.where(hi != "", "?"))
     ev = fields((bad["loc"], v), (bad["loc"] + "/lowerLimit", lo), (bad["loc"] + "/upperLimit", hi))
@@ -120,12 +120,12 @@ def value_outside_own_limits(ds: Dataset) -> pd.DataFrame:
 def limits_reversed(ds: Dataset) -> pd.DataFrame:
     s = ds.stats
     s = s[s["lower"].notna() & s["upper"].notna() & (s["lower"] > s["upper"])]
-    lo, hi = _text(s, "lower"), _text(s, "upper")
+    lo, hi = number_text(s, "lower"), number_text(s, "upper")
     f1 = emit(s, message=_labels(ds, s) + ": lower limit " + lo + " is above upper limit " + hi, observed=lo + " > " + hi,
               expected="lower <= upper", evidence=fields((s["loc"] + "/lowerLimit", lo), (s["loc"] + "/upperLimit", hi)))
     a = ds.analyses
     a = a[a["ci_low"].notna() & a["ci_high"].notna() & (a["ci_low"] > a["ci_high"])]
-    lo, hi = _text(a, "ci_low"), _text(a, "ci_high")
+    lo, hi = number_text(a, "ci_low"), number_text(a, "ci_high")
     f2 = emit(a, message="Analysis (" + a["param"].fillna("estimate") + "): confidence interval lower limit " + lo
               + " is above its upper limit " + hi, observed=lo + " > " + hi, expected="lower <= upper",
               evidence=fields((a["loc"] + "/ciLowerLimit", lo), (a["loc"] + "/ciUpperLimit", hi)))
@@ -144,7 +144,7 @@ def estimate_outside_ci(ds: Dataset) -> pd.DataFrame:
     low = a["ci_low"].notna() & (a["estimate"] < a["ci_low"])
     high = a["ci_high"].notna() & (a["estimate"] > a["ci_high"])
     bad = a[(low | high) & ~(a["ci_low"].notna() & a["ci_high"].notna() & (a["ci_low"] > a["ci_high"]))]
-    e, lo, hi = _text(bad, "estimate"), _text(bad, "ci_low"), _text(bad, "ci_high")
+    e, lo, hi = number_text(bad, "estimate"), number_text(bad, "ci_low"), number_text(bad, "ci_high")
     pct = bad["ci_pct"].fillna("").astype(str)
     pct = pct.where(pct == "", pct.str.rstrip("%") + "% ")
     msg = ("Analysis (" + bad["param"].fillna("estimate") + "): estimate " + e + " lies outside its " + pct
@@ -275,7 +275,7 @@ def p_value_disagrees_with_ci(ds: Dataset) -> pd.DataFrame:
     if bad.empty:
         return emit(bad, message="")
     derived, alpha = derived[far], alpha[far]
-    e, lo_t, hi_t = _text(bad, "estimate"), _text(bad, "ci_low"), _text(bad, "ci_high")
+    e, lo_t, hi_t = number_text(bad, "estimate"), number_text(bad, "ci_low"), number_text(bad, "ci_high")
     null_t = null[far].map({1.0: "1", 0.0: "0"})
     verdict = pd.Series("excludes ", index=bad.index).where(bad["p_lo"] > alpha, "includes ")
     p_shown = bad["p_text"].str.strip()
@@ -297,7 +297,7 @@ def _sd_range_rows(ds: Dataset) -> pd.DataFrame:
     s = s[s["spread"].notna() & s["lower"].notna() & s["upper"].notna() & s["value"].notna()
           & disp.isin(["sd", ""]) & (s["spread"] >= 0) & (s["lower"] <= s["upper"])].copy()
     for col in ("value", "spread", "lower", "upper"):
-        s[f"h_{col}"] = half_unit(_text(s, col))
+        s[f"h_{col}"] = half_unit(number_text(s, col))
     return s
 
 
@@ -357,7 +357,7 @@ def sd_exceeds_range_bound(ds: Dataset) -> pd.DataFrame:
     if bad.empty:
         return emit(bad, message="")
     lim = pd.Series([l for k, l in zip(keep, limit) if k], index=bad.index, dtype="float64")
-    sd, v, lo, hi = _text(bad, "spread"), _text(bad, "value"), _text(bad, "lower"), _text(bad, "upper")
+    sd, v, lo, hi = number_text(bad, "spread"), number_text(bad, "value"), number_text(bad, "lower"), number_text(bad, "upper")
     msg = (_labels(ds, bad) + ": SD " + sd + " exceeds the largest SD that mean " + v + " and range " + lo + " to "
            + hi + " allow (" + lim.map(lambda x: f"{x:.3g}") + ")")
     ev = fields((bad["loc"] + "/spread", sd), (bad["loc"], v), (bad["loc"] + "/lowerLimit", lo),
@@ -394,7 +394,7 @@ def sd_below_range_bound(ds: Dataset) -> pd.DataFrame:
     if bad.empty:
         return emit(bad, message="")
     lim = pd.Series([l for k, l in zip(keep, limit) if k], index=bad.index, dtype="float64")
-    sd, lo, hi = _text(bad, "spread"), _text(bad, "lower"), _text(bad, "upper")
+    sd, lo, hi = number_text(bad, "spread"), number_text(bad, "lower"), number_text(bad, "upper")
     msg = (_labels(ds, bad) + ": SD " + sd + " is below the smallest SD that " + bad["n"].astype(str)
            + " values from " + lo + " to " + hi + " allow (" + lim.map(lambda x: f"{x:.3g}") + ")")
     ev = fields((bad["loc"] + "/spread", sd), (bad["loc"] + "/lowerLimit", lo), (bad["loc"] + "/upperLimit", hi))
@@ -420,9 +420,9 @@ def half_median_needs_even_n(ds: Dataset) -> pd.DataFrame:
     s = s[(param_kind(s["param"]) == "median") & s["n"].notna() & (s["n"] % 2 == 1)]
     unit = s["unit"].fillna("").astype(str).str.strip().str.lower()
     s = s[unit.str.match(INTEGER_UNITS)]
-    vt = _text(s, "value").astype(str).str.strip()
+    vt = number_text(s, "value").astype(str).str.strip()
     bad = s[vt.str.fullmatch(r"[-+]?\d+\.50*")]
-    v = _text(bad, "value")
+    v = number_text(bad, "value")
     msg = (_labels(ds, bad) + ": median " + v + " of " + bad["n"].astype(str) + " (odd n; whole-number data in "
            + bad["unit"].fillna("") + ")")
     return emit(bad, message=msg, observed=v, expected="a whole number (n odd)",
@@ -489,7 +489,7 @@ def proportion_rises_over_time(ds: Dataset) -> pd.DataFrame:
     for c in ("class_title", "category", "time_frame", "measure", "group_id", "param", "unit"):
         bad[c] = bad[c].where(bad[c] != "\x00", None)
     unit = bad["unit"].fillna("").map(lambda u: "%" if "%" in u or "percent" in u.lower() else (" " + u if u else ""))
-    v = _text(bad, "value")
+    v = number_text(bad, "value")
     pv = bad["prev_text"].astype("object").where(bad["prev_text"].notna(), bad["prev_value"].astype(str))
     msg = (_labels(ds, bad) + ": " + v + unit + " at " + bad["tsrc"] + " is higher than " + pv + unit + " at "
            + bad["prev_t"])
