@@ -70,3 +70,9 @@ def test_at_risk_above_started_matches_groups_by_title():
     assert f["loc"].tolist() == [f"{AE}/eventGroups/0"]
     rows[0], rows[1] = total("EG000", 10, 94), total("EG000", 30, 94, serious=False)
     assert run("TG324", dataset(adverse_events=rows, groups=groups, flow=flow)).empty
+
+
+def test_term_is_compared_with_the_largest_total_of_its_group():
+    # legacy XML lists "Total, all-cause mortality" (6) next to "Total, serious adverse events" (74)
+    rows = [total("EG000", 6, 167), total("EG000", 74, 167), term(0, "EG000", 7, 167)]
+    assert run("TG322", dataset(adverse_events=rows)).empty

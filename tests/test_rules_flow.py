@@ -118,3 +118,18 @@ def test_baseline_n_vs_started_matches_groups_by_title_then_position():
     assert run("TG306", dataset(flow=flow, groups=g)).empty
     g = groups("Arm A", "Arm B") + groups("A", "B", block="baseline", prefix="BG", ns=[94, 89])
     assert run("TG306", dataset(flow=flow, groups=g))["observed"].tolist() == ["89"]
+
+
+def test_baseline_more_than_started_is_a_warning_fewer_is_info():
+    flow = one_period(94, 84, 10) + one_period(90, 80, 10, "FG001")
+    g = groups("Drug", "Placebo") + groups("Drug", "Placebo", block="baseline", prefix="BG", ns=[96, 88])
+    f = run("TG306", dataset(flow=flow, groups=g))
+    assert list(zip(f["observed"], f["severity"])) == [("96", "warning"), ("88", "info")]
+
+
+def test_baseline_of_an_arm_defined_in_a_later_period():
+    # the arm has 0 in the screening period and starts in period 2 (NCT01026818's design)
+    flow = [ms(0, 0, "STARTED", "FG000", 423, "Screening"), ms(0, 0, "STARTED", "FG001", 0, "Screening"),
+            ms(1, 0, "STARTED", "FG000", 0, "Treatment"), ms(1, 0, "STARTED", "FG001", 139, "Treatment")]
+    g = groups("Screening", "Tadalafil 5 mg") + groups("Tadalafil 5 mg", block="baseline", prefix="BG", ns=[139])
+    assert run("TG306", dataset(flow=flow, groups=g)).empty

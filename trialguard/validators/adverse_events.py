@@ -68,7 +68,10 @@ def ae_events_below_affected(ds: Dataset) -> pd.DataFrame:
 def _terms_with_totals(ds: Dataset) -> pd.DataFrame:
     ae = ds.adverse_events
     kind = ae["kind"].fillna("term").str.lower()
-    terms, totals = ae[kind == "term"], ae[kind == "total"].drop_duplicates(GROUP)
+    # the largest total of a group: a sub-total (e.g. all-cause mortality listed among totals) is never the
+    # "any event" total
+    totals = ae[kind == "total"].sort_values("affected", ascending=False, kind="mergesort").drop_duplicates(GROUP)
+    terms = ae[kind == "term"]
     totals = totals[GROUP + ["affected", "at_risk", "loc"]].rename(
         columns={"affected": "tot_affected", "at_risk": "tot_at_risk", "loc": "loc_tot"})
     return _with_labels(ds, terms.merge(totals, on=GROUP))

@@ -196,17 +196,26 @@ def enrollment_differs_from_started(ds: Dataset) -> pd.DataFrame:
                 evidence=ev)
 
 
+def _arm_started(ds: Dataset) -> pd.DataFrame:
+    """Per flow group, STARTED in the first period the group has participants (0 in earlier periods happens
+    when an arm is only defined from a later period on)."""
+    c = flow_cells(ds)
+    c = c[c["s"].notna() & (c["s"] > 0)].sort_values("period", kind="mergesort")
+    return c.drop_duplicates(["trial_id", "source_id", "group_id"])
+
+
 @rule("TG306", "baseline-n-differs-from-started", Severity.WARNING,
       summary="A baseline group's number of participants differs from the number who STARTED that arm.",
-      rationale="The baseline describes the participants who started the study: baseline N(arm) = STARTED(arm, "
-                "first period). Arms are matched across modules by title, else by position. The baseline may "
-                "legitimately describe an analysis population (e.g. those treated), hence a warning.",
-      example="Baseline 'Placebo' N 92, but 94 STARTED period 1 'Overall Study' in the flow group 'Placebo'",
+      rationale="The baseline describes the participants who started the arm: baseline N(arm) = STARTED(arm) in "
+                "the first period the arm has participants. Arms are matched across modules by title, else by "
+                "position. More at baseline than started is a warning; fewer is common (the baseline may describe "
+                "an analysis population such as those treated) and is info.",
+      example="Baseline 'Placebo' N 96, but 94 STARTED period 1 'Overall Study' in the flow group 'Placebo'",
       tables=("groups", "flow"))
 def baseline_n_differs_from_started(ds: Dataset) -> pd.DataFrame:
     pairs = match_groups(ds.groups, "flow", "baseline")
-    fp = _first_period_started(ds)[["trial_id", "source_id", "group_id", "s", "loc_s", "file", "period",
-                                    "period_title"]].rename(columns={"group_id": "group_a"})
+    fp = _arm_started(ds)[["trial_id", "source_id", "group_id", "s", "loc_s", "file", "period",
+                           "period_title"]].rename(columns={"group_id": "group_a"})
     j = pairs.merge(fp, on=["trial_id", "source_id", "group_a"])
     j = j[j["n_b"].notna()]
     bad = j[j["n_b"] != j["s"]].copy()
@@ -215,5 +224,7 @@ def baseline_n_differs_from_started(ds: Dataset) -> pd.DataFrame:
     plabel = plabel.where(bad["period_title"].fillna("") == "", plabel + " '" + bad["period_title"].fillna("") + "'")
     msg = ("Baseline '" + bad["title_b"].fillna("") + "' N " + bad["n_b"].astype(str) + ", but "
            + bad["s"].astype(str) + " STARTED " + plabel + " in the flow group '" + bad["title_a"].fillna("") + "'")
+    sev = pd.Series("info", index=bad.index).mask(bad["n_b"] > bad["s"], "warning")
     ev = fields((bad["loc_b"], bad["n_b"]), (bad["loc_s"], bad["s"]))
-    return emit(bad, message=msg, observed=bad["n_b"].astype(str), expected=bad["s"].astype(str), evidence=ev)
+    return emit(bad, message=msg, observed=bad["n_b"].astype(str), expected=bad["s"].astype(str), evidence=ev,
+                severity=sev)
