@@ -76,3 +76,15 @@ def test_term_is_compared_with_the_largest_total_of_its_group():
     # legacy XML lists "Total, all-cause mortality" (6) next to "Total, serious adverse events" (74)
     rows = [total("EG000", 6, 167), total("EG000", 74, 167), term(0, "EG000", 7, 167)]
     assert run("TG322", dataset(adverse_events=rows)).empty
+
+
+# ---------------------------------------------------------------- real records (fixtures/ctgov)
+
+def test_corpus_adverse_event_invariants_hold():
+    from corpus import corpus_dataset, hits
+    from trialguard.validators.groupmatch import match_groups
+    ds = corpus_dataset()
+    assert (ds.adverse_events["kind"] == "term").sum() > 500
+    assert len(match_groups(ds.groups, "flow", "ae")) > 10  # at-risk vs STARTED was really compared
+    for code in ("TG320", "TG321", "TG322", "TG323", "TG324"):
+        assert hits(code) == [], code

@@ -128,3 +128,19 @@ def test_follow_up_longer_than_elapsed():
     # 14 months (>= 405 days at 30 days a month) fit in 425 days
     assert run("TG611", dataset(stats=[follow_up("14")], events=events)).empty
     assert run("TG611", dataset(stats=[follow_up("18.07")], events=events[1:])).empty  # no treatment date
+
+
+# ---------------------------------------------------------------- real records (fixtures/ctgov)
+
+def test_corpus_date_order_holds():
+    from corpus import corpus_dataset, hits
+    assert corpus_dataset().trials["primary_completion"].notna().sum() > 15
+    for code in ("TG601", "TG602", "TG603", "TG604", "TG605", "TG610", "TG611"):
+        assert hits(code) == [], code
+
+
+def test_corpus_terminated_trial_with_estimated_dates():
+    from corpus import hits
+    sm = "/protocolSection/statusModule"
+    assert hits("TG606") == [("TG606", "NCT02392273", f"{sm}/completionDateStruct/date"),
+                             ("TG606", "NCT02392273", f"{sm}/primaryCompletionDateStruct/date")]

@@ -133,3 +133,49 @@ def test_baseline_of_an_arm_defined_in_a_later_period():
             ms(1, 0, "STARTED", "FG000", 0, "Treatment"), ms(1, 0, "STARTED", "FG001", 139, "Treatment")]
     g = groups("Screening", "Tadalafil 5 mg") + groups("Tadalafil 5 mg", block="baseline", prefix="BG", ns=[139])
     assert run("TG306", dataset(flow=flow, groups=g)).empty
+
+
+# ---------------------------------------------------------------- real records (fixtures/ctgov)
+
+def test_corpus_flow_invariants_hold():
+    from corpus import corpus_dataset, hits
+    ds = corpus_dataset()
+    assert (ds.flow["milestone"] == "NOT COMPLETED").sum() > 50  # the invariants were really exercised
+    assert hits("TG301") == [] and hits("TG302") == [] and hits("TG304") == []
+
+
+def test_corpus_no_custom_milestone_above_started_in_nct01037218():
+    # NCT01037218 has STARTED 155 and 'Safety Population' 154 in 'Udenafil 150mg': consistent, so nothing
+    from corpus import corpus_dataset
+    f = corpus_dataset().flow
+    f = f[(f["trial_id"] == "NCT01037218") & (f["group_id"] == "FG002") & (f["period"] == 0)]
+    assert dict(zip(f["milestone"], f["n"]))["Safety Population"] == 154
+    assert dict(zip(f["milestone"], f["n"]))["STARTED"] == 155
+
+
+def test_corpus_enrollment_differences():
+    from corpus import corpus_findings, hits
+    first = "/resultsSection/participantFlowModule/periods/0/milestones/0/achievements/0"
+    assert hits("TG305") == [("TG305", t, first) for t in ("NCT00301262", "NCT00544076", "NCT00904748", "NCT01298921")]
+    f = corpus_findings()
+    assert f[(f["rule"] == "TG305") & (f["trial_id"] == "NCT00301262")]["message"].tolist() == [
+        "Enrollment (ACTUAL) 183, but 176 STARTED period 1 'Double Blind Phase (DB)'"]
+
+
+def test_corpus_period_chain():
+    from corpus import corpus_findings, hits
+    p1 = "/resultsSection/participantFlowModule/periods/1/milestones/0/achievements/0"
+    # NCT01026818 redefines its groups after screening (423 -> 139 + 143 + 141): not a finding
+    assert hits("TG303") == [("TG303", "NCT00301262", p1), ("TG303", "NCT01130532", p1)]
+    f = corpus_findings()
+    assert f[f["rule"] == "TG303"]["message"].tolist() == [
+        "Period 2 'Open Label Phase (OL)': 152 STARTED in total, but 153 COMPLETED period 1 'Double Blind Phase (DB)'",
+        "Period 2 'Period IV (Weeks 13-16)': 562 STARTED in total, but 565 COMPLETED period 1 'Period III (Weeks 0-12)'"]
+
+
+def test_corpus_baseline_n_is_never_above_started():
+    from corpus import corpus_findings
+    f = corpus_findings()
+    f = f[f["rule"] == "TG306"]
+    assert set(f["severity"]) == {"info"}
+    assert sorted(f["trial_id"]) == ["NCT00023673", "NCT00931528", "NCT00931528", "NCT01298141"]

@@ -177,3 +177,21 @@ def test_survival_categories_in_a_registry_outcome():
     f = run("TG410", dataset(stats=rows, groups=GROUPS))
     assert f["message"].tolist() == [
         "Overall Survival Rate / Month 24, Drug A: 82.0% at Month 24 is higher than 80.1% at Month 12"]
+
+
+# ---------------------------------------------------------------- real records (fixtures/ctgov)
+
+def test_corpus_statistics_invariants_hold():
+    from corpus import corpus_dataset, hits
+    ds = corpus_dataset()
+    assert ds.analyses["p_text"].notna().sum() > 50 and ds.stats["lower"].notna().sum() > 20
+    for code in ("TG401", "TG402", "TG403", "TG404", "TG405", "TG407", "TG408", "TG409", "TG410"):
+        assert hits(code) == [], code
+
+
+def test_corpus_p_value_disagreeing_with_its_ci():
+    from corpus import corpus_findings, hits
+    assert hits("TG406") == [("TG406", "NCT00931528", "/resultsSection/outcomeMeasuresModule/outcomeMeasures/0/analyses/0")]
+    f = corpus_findings()
+    assert f[f["rule"] == "TG406"]["message"].tolist() == [
+        "Analysis (Difference in percentages): p = 0.49, but the 95% CI 1 to 9 excludes 0 (p from the CI: 0.014)"]
