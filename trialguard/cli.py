@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import time
@@ -21,6 +22,24 @@ def cli() -> None:
 
 def _formats(text: str | None) -> tuple[str, ...]:
     return tuple(f.strip().lower() for f in (text or "").split(",") if f.strip())
+
+
+@contextlib.contextmanager
+def progress_bar(enabled: bool):
+    """A files-read progress bar on stderr, only when stderr is a terminal (never in CI logs or pipes)."""
+    if not enabled or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(TextColumn("reading"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=Console(stderr=True), transient=True) as bar:
+        def start(total: int):
+            task = bar.add_task("files", total=total)
+            return lambda _file: bar.advance(task)
+
+        yield start
 
 
 @cli.command()
@@ -67,7 +86,8 @@ def validate(paths, out_dir, formats, fail_on, select, ignore, config_path, excl
 
         result = run_dask(paths, cfg, limits, workers=workers, scheduler=scheduler, chunk_records=chunk_records)
     else:
-        result = engine.run(paths, cfg, limits, chunk_records=chunk_records)
+        with progress_bar(enabled=not quiet) as progress:
+            result = engine.run(paths, cfg, limits, chunk_records=chunk_records, progress=progress)
     t0 = time.perf_counter()
     out = Path(out_dir)
     written = [available[f](result, out) for f in chosen]
@@ -80,6 +100,24 @@ def validate(paths, out_dir, formats, fail_on, select, ignore, config_path, excl
         for p in written:
             click.echo(f"wrote {p}")
     sys.exit(code)
+
+
+@cli.command()
+@click.argument("articles", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=str))
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Folder for the extracted records (NAME.yaml beside a copy of NAME.txt).")
+def extract(articles, out_dir) -> None:
+    """Extract curated-format records (with quotes and character spans) from ARTICLES (UTF-8 .txt)."""
+    from trialguard.extract.write import extract_file
+
+    failed = False
+    for a in articles:
+        try:
+            click.echo(f"wrote {extract_file(Path(a), Path(out_dir))}")
+        except (UnicodeDecodeError, OSError, ValueError) as e:
+            click.echo(f"error: {a}: {type(e).__name__}: {e}", err=True)
+            failed = True
+    sys.exit(2 if failed else 0)
 
 
 @cli.command("rules")

@@ -153,7 +153,7 @@ def combine(parts: list[Partition], config: Config, skipped: list[str]) -> RunRe
         tables[t] = pd.concat(frames, ignore_index=True) if frames else empty_table(t)
     ingested = Dataset.concat([p.ingested for p in parts] + duplicates)
     ds = Dataset(tables=tables, rejections=ingested.rejections, records=ingested.records, inputs=ingested.inputs,
-                 skipped=skipped)
+                 skipped=skipped + ingested.skipped)
     found = [p.findings for p in parts] + [run_rules(ds, cross_rules, config)]
     timings = {k: sum(p.timings.get(k, 0.0) for p in parts) for k in ("ingest", "rules")}
     timings["rules"] += time.perf_counter() - t0
@@ -161,10 +161,12 @@ def combine(parts: list[Partition], config: Config, skipped: list[str]) -> RunRe
     return RunResult(dataset=ds, findings=findings, rules=rules, config=config, timings=timings)
 
 
-def run(paths: Iterable[str], config: Config, limits=None, chunk_records: int = DEFAULT_CHUNK_RECORDS) -> RunResult:
-    """Validate everything under `paths` on this machine: one partition, read and checked chunk by chunk."""
+def run(paths: Iterable[str], config: Config, limits=None, chunk_records: int = DEFAULT_CHUNK_RECORDS,
+        progress: Callable[[int], Callable[[str], None]] | None = None) -> RunResult:
+    """Validate everything under `paths` on this machine: one partition, read and checked chunk by chunk.
+    `progress(total_files)` may return a callback that is called after each file."""
     from trialguard import ingest
 
     files, skipped = ingest.plan(paths, config.exclude)
-    read = functools.partial(ingest.read_files, limits=limits)
+    read = functools.partial(ingest.read_files, limits=limits, on_file=progress(len(files)) if progress else None)
     return combine([check_partition(files, config, read, chunk_records)], config, skipped)

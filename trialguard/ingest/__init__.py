@@ -60,12 +60,15 @@ def plan(paths: Iterable[str], exclude: Iterable[str] = ()) -> tuple[list[str], 
 
 
 def read_files(files: Iterable[str], limits: Limits | None = None, chunk_records: int | None = None,
-               on_chunk: Callable[[Dataset], None] | None = None) -> Dataset:
+               on_chunk: Callable[[Dataset], None] | None = None,
+               on_file: Callable[[str], None] | None = None) -> Dataset:
     """Read the given files. With `on_chunk`, accepted records are handed over in chunks of `chunk_records` as
     they are read, and the returned Dataset holds only the rest, the rejections and the accounting."""
     ctx = IngestContext(limits or Limits(), chunk_records, on_chunk)
     for f in files:
         read_file(ctx, Path(f))
+        if on_file:
+            on_file(f)
     return ctx.finish()
 
 
@@ -74,7 +77,7 @@ def read_paths(paths: Iterable[str], limits: Limits | None = None, exclude: Iter
     """Plan and read `paths` in one go (see `plan` and `read_files`)."""
     files, skipped = plan(paths, exclude)
     ds = read_files(files, limits, chunk_records, on_chunk)
-    ds.skipped = skipped
+    ds.skipped = skipped + ds.skipped
     return ds
 
 

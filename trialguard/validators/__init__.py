@@ -5,3 +5,4 @@ from trialguard.validators import flow  # noqa: F401
 from trialguard.validators import adverse_events  # noqa: F401
 from trialguard.validators import statistics  # noqa: F401
 from trialguard.validators import dates  # noqa: F401
+from trialguard.validators import doses  # noqa: F401
