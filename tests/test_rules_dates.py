@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from rulekit import dataset, run
-from trialguard.validators.dates import date_interval
+from trialguard.validators.dates import day_bounds
 
 PS = "/protocolSection"
 
@@ -17,9 +17,10 @@ def trial(**dates):
 
 @pytest.mark.parametrize("text,lo,hi", [("2019-09", "2019-09-01", "2019-09-30"), ("2020-02", "2020-02-01", "2020-02-29"),
                                         ("2019", "2019-01-01", "2019-12-31"), ("2019-09-15", "2019-09-15", "2019-09-15"),
-                                        ("September 2019", None, None), (None, None, None)])
+                                        ("September 2019", "2019-09-01", "2019-09-30"), ("mid-September 2019", "2019-09-11", "2019-09-20"),
+                                        ("2019-13", None, None), (None, None, None)])
 def test_dates_are_intervals(text, lo, hi):
-    a, b = date_interval(pd.Series([text], dtype="str"))
+    a, b = day_bounds(pd.Series([text], dtype="str"))
     assert (None if pd.isna(a[0]) else str(a[0].date())) == lo
     assert (None if pd.isna(b[0]) else str(b[0].date())) == hi
 

@@ -11,11 +11,10 @@ from __future__ import annotations
 import pandas as pd
 
 from trialguard.dataset import Dataset
+from trialguard.dates import date_interval
 from trialguard.findings import Severity, emit
 from trialguard.validators.registry import rule
 from trialguard.validators.statistics import half_unit, number_text
-
-ISO = r"^\s*(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?\s*$"
 
 # Where each date of the trials table is in a CT.gov record, relative to the trial row's loc.
 V2_POINTERS = {
@@ -42,18 +41,15 @@ LABEL = {
 }
 
 
-def date_interval(text: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """(first day, last day) of ISO partial dates (YYYY, YYYY-MM, YYYY-MM-DD); NaT where unreadable."""
-    parts = text.astype("object").where(text.notna(), "").astype(str).str.extract(ISO)
-    year, month, day = parts[0], parts[1], parts[2]
-    lo = pd.to_datetime(year + "-" + month.fillna("1").str.zfill(2) + "-" + day.fillna("1").str.zfill(2),
-                        format="%Y-%m-%d", errors="coerce")
-    month_start = pd.to_datetime(year + "-" + month.fillna("12").str.zfill(2) + "-01", format="%Y-%m-%d",
-                                 errors="coerce")
-    month_end = month_start + pd.offsets.MonthEnd(0)
-    hi = lo.where(day.notna(), month_end)
-    bad = lo.isna() | hi.isna()
-    return lo.mask(bad), hi.mask(bad)
+def day_bounds(text: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """(first day, last day) of each date text, NaT where it is not a date; `trialguard.dates` reads each
+    distinct text once ("2019-09", "mid-September 2019", "March 20, 2022", ...)."""
+    t = text.astype("object").where(text.notna(), None)
+    uniq = pd.unique(t[t.notna()])
+    spans = {u: span for u in uniq if (span := date_interval(u)) is not None}
+    lo = pd.to_datetime(t.map({u: a for u, (a, _) in spans.items()}), format="%Y-%m-%d", errors="coerce")
+    hi = pd.to_datetime(t.map({u: b for u, (_, b) in spans.items()}), format="%Y-%m-%d", errors="coerce")
+    return lo, hi
 
 
 def date_loc(trials: pd.DataFrame, name: str) -> pd.Series:
@@ -66,8 +62,8 @@ def date_loc(trials: pd.DataFrame, name: str) -> pd.Series:
 def _order(ds: Dataset, earlier: str, later: str) -> pd.DataFrame:
     """Trials whose `earlier` date is certainly after their `later` date."""
     t = ds.trials
-    e_lo, _ = date_interval(t[earlier])
-    _, l_hi = date_interval(t[later])
+    e_lo, _ = day_bounds(t[earlier])
+    _, l_hi = day_bounds(t[later])
     bad = t[e_lo > l_hi].copy()
     if bad.empty:
         return emit(bad, message="")
@@ -133,10 +129,10 @@ def results_before_primary_completion(ds: Dataset) -> pd.DataFrame:
       tables=("trials",))
 def actual_date_after_last_update(ds: Dataset) -> pd.DataFrame:
     t = ds.trials
-    _, upd_hi = date_interval(t["last_update"])
+    _, upd_hi = day_bounds(t["last_update"])
     found = []
     for name in ("start", "primary_completion", "completion"):
-        lo, _ = date_interval(t[name])
+        lo, _ = day_bounds(t[name])
         actual = t[f"{name}_type"].fillna("").str.upper() == "ACTUAL"
         bad = t[actual & (lo > upd_hi)].copy()
         if bad.empty:
@@ -196,12 +192,12 @@ EVENT_ORDER = (
 def _dated_events(ds: Dataset) -> pd.DataFrame:
     """The events table with day intervals, plus each source's publication date as a 'published' event."""
     e = ds.events
-    lo, _ = date_interval(e["date_lo"])
-    _, hi = date_interval(e["date_hi"].fillna(e["date_lo"]))
+    lo, _ = day_bounds(e["date_lo"])
+    _, hi = day_bounds(e["date_hi"].fillna(e["date_lo"]))
     ev = e.assign(lo=lo, hi=hi, text=e["date_text"].fillna(e["date_lo"]),
                   kind=e["event_type"].fillna("").str.lower())
     s = ds.sources
-    s_lo, s_hi = date_interval(s["published"])
+    s_lo, s_hi = day_bounds(s["published"])
     pub = s.assign(lo=s_lo, hi=s_hi, text=s["published"], kind="published", event_type="published")
     pub = pub[pub["lo"].notna()]
     cols = ["trial_id", "source_id", "file", "loc", "kind", "event_type", "text", "lo", "hi"]
