@@ -195,3 +195,27 @@ def test_corpus_p_value_disagreeing_with_its_ci():
     f = corpus_findings()
     assert f[f["rule"] == "TG406"]["message"].tolist() == [
         "Analysis (Difference in percentages): p = 0.49, but the 95% CI 1 to 9 excludes 0 (p from the CI: 0.014)"]
+
+
+def vcn(percent, when, loc):
+    return {"trial_id": "fumanba-1", "source_id": "000_693a2ea73ebc0759", "block": "cohort", "group_id": "evaluable",
+            "measure": "vector copy number above the lower limit of detection", "percent_text": percent,
+            "time_frame": when, "loc": loc}
+
+
+def test_curated_percentages_over_time():
+    rows = [vcn("50%", "12 months after infusion", "/trials/1/cohorts/0/counts/4"),
+            vcn("60%", "24 months after infusion", "/trials/1/cohorts/0/counts/5")]
+    f = run("TG410", dataset(counts=rows))
+    assert f["message"].tolist() == ["vector copy number above the lower limit of detection, evaluable: 60% at "
+                                     "24 months after infusion is higher than 50% at 12 months after infusion"]
+    assert f["loc"].tolist() == ["/trials/1/cohorts/0/counts/5"]
+
+
+def test_seed_000_persistence_passes():
+    from trialguard.ingest import read_paths
+    from conftest import FIXTURES
+    ds = read_paths([str(FIXTURES / "seeds" / "000_693a2ea73ebc0759.yaml")])
+    c = ds.counts
+    assert sorted(c[c["measure"].str.contains("vector copy", na=False)]["percent_text"]) == ["40", "50"]
+    assert run("TG410", ds).empty

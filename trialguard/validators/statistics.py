@@ -435,7 +435,8 @@ TIME_POINT = re.compile(
     r"(?:(\d+(?:\.\d+)?)\s*-?\s*(day|week|month|year|yr|mo|wk)s?\b)|(?:\b(day|week|month|year)\s*(\d+(?:\.\d+)?))",
     re.IGNORECASE)
 DAYS = {"day": 1.0, "week": 7.0, "wk": 7.0, "month": 365.25 / 12, "mo": 365.25 / 12, "year": 365.25, "yr": 365.25}
-NON_INCREASING = r"surviv|persist|remain|sustain|durab|(?:event|progression|relapse|disease|recurrence)[- ]free"
+NON_INCREASING = (r"surviv|persist|remain|sustain|durab|(?:event|progression|relapse|disease|recurrence)[- ]free|"
+                  r"vector copy number|limit of detection")
 PROPORTION = r"%|percent|proportion|probab"
 
 
@@ -451,6 +452,21 @@ def time_point_days(text: str) -> float | None:
     return float(num) * DAYS[unit.lower()]
 
 
+CURVE_COLUMNS = ["trial_id", "source_id", "file", "loc", "block", "measure", "class_title", "category", "group_id",
+                 "param", "unit", "value", "value_text", "time_frame"]
+
+
+def _curve_points(ds: Dataset) -> pd.DataFrame:
+    """Values over time: registry and curated statistics, and curated percentages of a cohort ("50% of patients
+    at 12 months" is a count row with a percent and a time frame)."""
+    c = ds.counts
+    c = c[c["percent_text"].notna()]
+    pct = c["percent_text"].astype(str).str.strip().str.rstrip("%").str.strip()
+    c = c.assign(param="percent", unit="%", value=pd.to_numeric(pct.where(pct.str.fullmatch(NUMBER)), errors="coerce"),
+                 value_text=pct)
+    return pd.concat([ds.stats[CURVE_COLUMNS], c[CURVE_COLUMNS]], ignore_index=True)
+
+
 @rule("TG410", "proportion-rises-over-time", Severity.WARNING,
       summary="A survival, persistence or remission proportion is higher at a later time point.",
       rationale="The share of a cohort still alive, event-free, persisting or remaining in response cannot grow "
@@ -460,7 +476,7 @@ def time_point_days(text: str) -> float | None:
       example="CAR-T persistence, Cohort: 60% at 24 months is higher than 50% at 12 months",
       tables=("stats",))
 def proportion_rises_over_time(ds: Dataset) -> pd.DataFrame:
-    s = ds.stats
+    s = _curve_points(ds)
     what = s["measure"].fillna("") + " " + s["class_title"].fillna("")
     proportion = s["unit"].fillna("").str.contains(PROPORTION, case=False) | param_kind(s["param"]).str.contains(
         r"percent|proportion|probab|rate")
