@@ -14,8 +14,9 @@ def term(k, group, affected, at_risk, events=None, serious=True, name="Anaemia")
 
 
 def total(group, affected, at_risk, serious=True):
+    kind = "serious" if serious else "other"
     return {"kind": "total", "serious": serious, "group_id": group, "affected": affected, "at_risk": at_risk,
-            "loc": f"{AE}/eventGroups/{int(group[-1])}"}
+            "loc": f"{AE}/eventGroups/{int(group[-1])}/{kind}NumAffected"}
 
 
 AE_GROUPS = [{"block": "ae", "group_id": "EG000", "title": "Placebo", "loc": f"{AE}/eventGroups/0"},
@@ -47,7 +48,8 @@ def test_term_above_group_total():
     f = run("TG322", dataset(adverse_events=rows, groups=AE_GROUPS))
     assert f["message"].tolist() == [
         "Serious adverse events, Placebo, Anaemia: 6 affected, but 4 in the group had any serious adverse event"]
-    assert f.iloc[0]["evidence"]["fields"] == {f"{AE}/seriousEvents/0/stats/0": 6, f"{AE}/eventGroups/0": 4}
+    assert f.iloc[0]["evidence"]["fields"] == {f"{AE}/seriousEvents/0/stats/0/numAffected": 6,
+                                               f"{AE}/eventGroups/0/seriousNumAffected": 4}
 
 
 def test_term_at_risk_vs_group_total():
@@ -67,7 +69,7 @@ def test_at_risk_above_started_matches_groups_by_title():
     rows = [total("EG000", 10, 96), total("EG000", 30, 96, serious=False), total("EG001", 10, 50)]
     f = run("TG324", dataset(adverse_events=rows, groups=groups, flow=flow))
     assert f["message"].tolist() == ["Adverse events group 'Placebo': 96 at risk, but 94 STARTED the flow group 'Placebo'"]
-    assert f["loc"].tolist() == [f"{AE}/eventGroups/0"]
+    assert f["loc"].tolist() == [f"{AE}/eventGroups/0/seriousNumAffected"]
     rows[0], rows[1] = total("EG000", 10, 94), total("EG000", 30, 94, serious=False)
     assert run("TG324", dataset(adverse_events=rows, groups=groups, flow=flow)).empty
 
@@ -89,3 +91,22 @@ def test_corpus_adverse_event_invariants_hold():
     assert {"NCT00023673", "NCT00739752", "NCT01065844", "NCT01298141"} <= matched
     for code in ("TG320", "TG321", "TG322", "TG323", "TG324"):
         assert hits(code) == [], code
+
+
+def test_at_risk_is_not_compared_with_a_crossover_sequence():
+    # NCT02495467: flow groups are sequences, adverse-event groups treatments; positions must not pair them
+    flow = [{"period": 0, "kind": "milestone", "milestone": "STARTED", "group_id": g, "n": n, "loc": f"/flow/{g}"}
+            for g, n in (("FG000", 114), ("FG001", 118))]
+    groups = [{"block": "flow", "group_id": "FG000", "title": "MED Placebo Then MED2005"},
+              {"block": "flow", "group_id": "FG001", "title": "MED2005 Then MED Placebo"},
+              {"block": "ae", "group_id": "EG000", "title": "MED Placebo"},
+              {"block": "ae", "group_id": "EG001", "title": "MED2005"}]
+    rows = [total("EG000", 10, 227), total("EG001", 12, 229)]
+    assert run("TG324", dataset(adverse_events=rows, groups=groups, flow=flow)).empty
+
+
+def test_evidence_points_at_the_affected_and_at_risk_values():
+    f = run("TG320", dataset(adverse_events=[term(0, "EG000", 5, 4), total("EG001", 9, 8, serious=False)]))
+    assert [e["fields"] for e in f["evidence"]] == [
+        {f"{AE}/eventGroups/1/otherNumAffected": 9, f"{AE}/eventGroups/1/otherNumAtRisk": 8},
+        {f"{AE}/seriousEvents/0/stats/0/numAffected": 5, f"{AE}/seriousEvents/0/stats/0/numAtRisk": 4}]

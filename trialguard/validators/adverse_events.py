@@ -16,6 +16,19 @@ from trialguard.validators.groupmatch import match_groups
 from trialguard.validators.registry import rule
 
 GROUP = ["trial_id", "source_id", "serious", "group_id"]
+V2_FIELD = {"affected": "numAffected", "at_risk": "numAtRisk", "events": "numEvents"}
+XML_FIELD = {"affected": "@subjects_affected", "at_risk": "@subjects_at_risk", "events": "@events"}
+
+
+def pointer(loc: pd.Series, field: str) -> pd.Series:
+    """Where `field` (affected, at_risk, events) of an adverse-event row is: a v2 group total's loc already names
+    its `...NumAffected` key, a v2 term's loc is its stats entry, a legacy XML loc is the counts element."""
+    loc = loc.fillna("").astype(str)
+    total = loc.str.endswith("NumAffected")
+    v2_total = loc.str.replace(r"NumAffected$", "NumAtRisk" if field == "at_risk" else "NumAffected", regex=True)
+    v2_term = loc + "/" + V2_FIELD[field]
+    xml = loc + "/" + XML_FIELD[field]
+    return v2_total.where(total, v2_term.where(loc.str.startswith("/resultsSection"), xml))
 
 
 def _with_labels(ds: Dataset, ae: pd.DataFrame) -> pd.DataFrame:
@@ -45,7 +58,7 @@ def ae_affected_exceeds_at_risk(ds: Dataset) -> pd.DataFrame:
     ae = ds.adverse_events
     bad = _with_labels(ds, ae[ae["affected"].notna() & ae["at_risk"].notna() & (ae["affected"] > ae["at_risk"])])
     msg = bad["label"] + ": " + bad["affected"].astype(str) + " affected of " + bad["at_risk"].astype(str) + " at risk"
-    ev = fields((bad["loc"], bad["affected"]), (bad["loc"] + "#at_risk", bad["at_risk"]))
+    ev = fields((pointer(bad["loc"], "affected"), bad["affected"]), (pointer(bad["loc"], "at_risk"), bad["at_risk"]))
     return emit(bad, message=msg, observed=bad["affected"].astype(str), expected="<= " + bad["at_risk"].astype(str),
                 evidence=ev)
 
@@ -60,7 +73,7 @@ def ae_events_below_affected(ds: Dataset) -> pd.DataFrame:
     bad = _with_labels(ds, ae[ae["events"].notna() & ae["affected"].notna() & (ae["events"] < ae["affected"])])
     msg = (bad["label"] + ": " + bad["events"].astype(str) + " events in " + bad["affected"].astype(str)
            + " affected participants")
-    ev = fields((bad["loc"] + "#events", bad["events"]), (bad["loc"], bad["affected"]))
+    ev = fields((pointer(bad["loc"], "events"), bad["events"]), (pointer(bad["loc"], "affected"), bad["affected"]))
     return emit(bad, message=msg, observed=bad["events"].astype(str), expected=">= " + bad["affected"].astype(str),
                 evidence=ev)
 
@@ -89,7 +102,8 @@ def ae_term_exceeds_group_total(ds: Dataset) -> pd.DataFrame:
     kind = bad["serious"].astype("boolean").map({True: "serious", False: "other"}).fillna("")
     msg = (bad["label"] + ": " + bad["affected"].astype(str) + " affected, but " + bad["tot_affected"].astype(str)
            + " in the group had any " + kind + " adverse event")
-    ev = fields((bad["loc"], bad["affected"]), (bad["loc_tot"], bad["tot_affected"]))
+    ev = fields((pointer(bad["loc"], "affected"), bad["affected"]),
+                (pointer(bad["loc_tot"], "affected"), bad["tot_affected"]))
     return emit(bad, message=msg, observed=bad["affected"].astype(str),
                 expected="<= " + bad["tot_affected"].astype(str), evidence=ev)
 
@@ -107,7 +121,7 @@ def ae_term_at_risk_differs(ds: Dataset) -> pd.DataFrame:
     sev = pd.Series("warning", index=bad.index).mask(bad["at_risk"] > bad["tot_at_risk"], "error")
     msg = (bad["label"] + ": " + bad["at_risk"].astype(str) + " at risk, but the group total is "
            + bad["tot_at_risk"].astype(str) + " at risk")
-    ev = fields((bad["loc"] + "#at_risk", bad["at_risk"]), (bad["loc_tot"] + "#at_risk", bad["tot_at_risk"]))
+    ev = fields((pointer(bad["loc"], "at_risk"), bad["at_risk"]), (pointer(bad["loc_tot"], "at_risk"), bad["tot_at_risk"]))
     return emit(bad, message=msg, observed=bad["at_risk"].astype(str), expected=bad["tot_at_risk"].astype(str),
                 evidence=ev, severity=sev)
 
@@ -115,8 +129,9 @@ def ae_term_at_risk_differs(ds: Dataset) -> pd.DataFrame:
 @rule("TG324", "ae-at-risk-exceeds-started", Severity.WARNING,
       summary="More participants are at risk for adverse events in a group than started that arm.",
       rationale="Participants at risk are participants who started: at risk(group) <= max over periods of "
-                "STARTED(matched flow group). Groups are matched by title, else by position. Crossover designs "
-                "count a participant in several adverse-event groups, hence a warning.",
+                "STARTED(matched flow group). Groups are matched by title only: in crossover designs the "
+                "adverse-event groups are treatments and the flow groups sequences, so positions say nothing, and "
+                "a participant counts in several adverse-event groups. A warning.",
       example="Adverse events group 'Placebo': 96 at risk, but 94 STARTED the flow group 'Placebo'",
       tables=("adverse_events", "flow", "groups"))
 def ae_at_risk_exceeds_started(ds: Dataset) -> pd.DataFrame:
@@ -127,11 +142,12 @@ def ae_at_risk_exceeds_started(ds: Dataset) -> pd.DataFrame:
     c = c[c["s"].notna()].sort_values("s", ascending=False, kind="mergesort")
     started = c.drop_duplicates(["trial_id", "source_id", "group_id"])[
         ["trial_id", "source_id", "group_id", "s", "loc_s"]].rename(columns={"group_id": "group_a"})
-    pairs = match_groups(ds.groups, "flow", "ae").merge(started, on=["trial_id", "source_id", "group_a"])
+    pairs = match_groups(ds.groups, "flow", "ae", by_position=False)
+    pairs = pairs.merge(started, on=["trial_id", "source_id", "group_a"])
     j = top.merge(pairs.rename(columns={"group_b": "group_id"}), on=["trial_id", "source_id", "group_id"])
     bad = j[j["at_risk"] > j["s"]]
     msg = ("Adverse events group '" + bad["title_b"].fillna("") + "': " + bad["at_risk"].astype(str)
            + " at risk, but " + bad["s"].astype(str) + " STARTED the flow group '" + bad["title_a"].fillna("") + "'")
-    ev = fields((bad["loc"] + "#at_risk", bad["at_risk"]), (bad["loc_s"], bad["s"]))
+    ev = fields((pointer(bad["loc"], "at_risk"), bad["at_risk"]), (bad["loc_s"], bad["s"]))
     return emit(bad, message=msg, observed=bad["at_risk"].astype(str), expected="<= " + bad["s"].astype(str),
                 evidence=ev)

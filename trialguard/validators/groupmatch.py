@@ -21,12 +21,13 @@ def _groups(groups: pd.DataFrame, block: str) -> pd.DataFrame:
     return out
 
 
-def match_groups(groups: pd.DataFrame, block_a: str, block_b: str) -> pd.DataFrame:
+def match_groups(groups: pd.DataFrame, block_a: str, block_b: str, by_position: bool = True) -> pd.DataFrame:
     """Pairs of groups (same trial and source) that are the same arm in `block_a` and `block_b`.
 
     Columns: trial_id, source_id, group_a, title_a, group_b, title_b, n_b, loc_b, how ("title" or "position").
     Titles match case- and whitespace-insensitively and only when unique on both sides; a record whose groups
-    cannot all be matched by title is matched by position if both sides have the same number of groups.
+    cannot all be matched by title is matched by position if both sides have the same number of groups (unless
+    `by_position` is False: adverse-event groups of a crossover are treatments, flow groups are sequences).
     """
     a, b = _groups(groups, block_a), _groups(groups, block_b)
     cols = ["trial_id", "source_id", "group_a", "title_a", "group_b", "title_b", "n_b", "loc_b", "how"]
@@ -42,7 +43,7 @@ def match_groups(groups: pd.DataFrame, block_a: str, block_b: str) -> pd.DataFra
     matched = by_title.groupby(KEY, sort=False).size().rename("matched")
     sizes = pd.concat([size_a, size_b, matched], axis=1).fillna(0)
     complete = sizes["matched"] == sizes[["size_a", "size_b"]].min(axis=1)
-    positional = sizes[~complete & (sizes["size_a"] == sizes["size_b"])].index
+    positional = sizes[~complete & (sizes["size_a"] == sizes["size_b"]) & by_position].index
     by_pos = a.merge(b, on=KEY + ["pos"], suffixes=("_a", "_b"))
     by_pos = by_pos.set_index(KEY)
     by_pos = by_pos[by_pos.index.isin(positional)].reset_index()
