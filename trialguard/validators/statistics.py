@@ -333,7 +333,7 @@ def _max_var(n, lo_m, hi_m, lo_mu, hi_mu):
                 "2000); the sample variance (n - 1 denominator) is n/(n - 1) times the population variance, so "
                 "SD <= sqrt(n/(n-1) (M - mu)(mu - m)); with n unknown, n/(n-1) <= 2. Checked at the most "
                 "favourable reading of the rounded SD, mean, minimum and maximum.",
-      example="Age, Continuous, Cohort: SD 25 exceeds the largest SD that mean 49 and range 30 to 67 allow (20.2)",
+      example="Age, Continuous, Cohort: SD 25 exceeds the largest SD that mean 49 and range 30 to 67 allow (19.8)",
       tables=("stats",))
 def sd_exceeds_range_bound(ds: Dataset) -> pd.DataFrame:
     s = _sd_range_rows(ds)
@@ -372,7 +372,7 @@ def sd_exceeds_range_bound(ds: Dataset) -> pd.DataFrame:
                 "R / sqrt(2 (n - 1)). (With the mean mu fixed the minimum is (mu-m)^2 + (M-mu)^2 + "
                 "(2mu-m-M)^2/(n-2); the weaker bound is used so that rounding of the mean never matters.) Checked "
                 "at the most favourable reading of the rounded SD and limits; needs n.",
-      example="Age, Continuous, Cohort: SD 2.0 is below the smallest SD that 10 values from 30 to 67 allow (8.72)",
+      example="Age, Continuous, Cohort: SD 2.0 is below the smallest SD that 10 values from 30 to 67 allow (8.49)",
       tables=("stats",))
 def sd_below_range_bound(ds: Dataset) -> pd.DataFrame:
     s = _sd_range_rows(ds)
