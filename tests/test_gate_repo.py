@@ -13,12 +13,15 @@ import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import jsonschema
 import pytest
 from gate_support import TITLE_POINTER, gate_rules  # noqa: F401  (fixture)
 
 from trialguard.cli import cli
 
-CTGOV = Path(__file__).resolve().parent.parent / "fixtures" / "gate" / "ctgov"
+ROOT = Path(__file__).resolve().parent.parent
+CTGOV = ROOT / "fixtures" / "gate" / "ctgov"
+SCHEMA = json.loads((ROOT / "trialguard" / "schemas" / "findings.schema.json").read_text())
 BASELINE = ".trialguard-baseline.json"
 SELECT = ["--select", "TG99"]  # only the test rules (ingestion findings TG0xx always run)
 
@@ -213,6 +216,7 @@ def test_history(runner, repo, tmp_path, monkeypatch):
     assert resolved["rule"] == "TG992"
     assert doc["baseline"] == {"file": BASELINE, "new": 0, "existing": 1, "resolved": [resolved], "unchecked": 0}
     assert "0 new, 1 existing, 1 resolved" in result.output
+    jsonschema.validate(doc, SCHEMA)
 
 
 def test_since_reports_only_findings_involving_changed_files(runner, repo, tmp_path):
@@ -235,6 +239,7 @@ def test_since_reports_only_findings_involving_changed_files(runner, repo, tmp_p
     ]
     assert doc["since"] == {"rev": "HEAD~1", "changed_files": 3, "findings_total": 5, "findings_reported": 3}
     assert doc["findings"][1]["evidence"]["other"]["file"] == "data/ctgov/NCT02392273.json"
+    jsonschema.validate(doc, SCHEMA)
 
     # Nothing committed since HEAD: only the untracked file's finding.
     result, doc = validate(runner, tmp_path, "--since", "HEAD", "--format", "json", out="o2")
