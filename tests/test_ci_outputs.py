@@ -73,7 +73,7 @@ SARIF_SUBSET = {
 
 @pytest.fixture
 def dataset(tmp_path, monkeypatch, gate_rules):  # noqa: F811
-    """Registry records (one bad title, one marked stale), curated records (a bad kind, a cross reference),
+    """Registry records (one bad title, one marked stale), curated records (a bad kind: rejected, TG006; a cross reference),
     a broken JSON file and an id-less record: test-rule and ingestion findings together."""
     data = tmp_path / "data"
     (data / "ctgov").mkdir(parents=True)
@@ -84,7 +84,8 @@ def dataset(tmp_path, monkeypatch, gate_rules):  # noqa: F811
         (data / "ctgov" / f"{nct}.json").write_text(json.dumps(doc, indent=2))
     (data / "ctgov" / "broken.json").write_text('{\n  "protocolSection": [1,\n')
     (data / "ctgov" / "noid.json").write_text('[{"protocolSection": {}}]')
-    (data / "odd, name: 100%.yaml").write_text("source:\n  id: odd\n  kind: blog\n  title: Mentions NCT02392273\n")
+    (data / "odd, name: 100%.yaml").write_text("source:\n  id: odd\n  kind: blog\n  title: An odd name\n")
+    (data / "alpha.yaml").write_text("source:\n  id: alpha\n  kind: news\n  title: Mentions NCT02392273\n")
     monkeypatch.chdir(tmp_path)
     return data
 
@@ -111,7 +112,7 @@ def test_sarif_is_structurally_valid_and_complete(runner, tmp_path, dataset):
     by_rule = {r["ruleId"]: r for r in run_["results"]}
     assert by_rule["TG002"]["locations"][0]["physicalLocation"] == {
         "artifactLocation": {"uri": "data/ctgov/broken.json"}, "region": {"startLine": 3, "startColumn": 1}}
-    assert by_rule["TG992"]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == \
+    assert by_rule["TG006"]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == \
         "data/odd%2C%20name%3A%20100%25.yaml"
     cross = by_rule["TG993"]
     assert cross["relatedLocations"][0]["physicalLocation"]["artifactLocation"]["uri"] == \
@@ -127,7 +128,7 @@ def test_findings_json_validates_against_published_schema(runner, tmp_path, data
     doc = json.loads((tmp_path / "out/findings.json").read_text())
     jsonschema.Draft202012Validator.check_schema(SCHEMA)
     jsonschema.validate(doc, SCHEMA)
-    assert {f["rule"] for f in doc["findings"]} == {"TG002", "TG005", "TG991", "TG992", "TG993"}
+    assert {f["rule"] for f in doc["findings"]} == {"TG002", "TG005", "TG006", "TG991", "TG993"}
     assert doc["baseline"]["existing"] == 5
     # the schema names every finding column, and breaks when a finding loses one
     assert SCHEMA["$defs"]["finding"]["required"] == FINDING_COLUMNS
@@ -152,7 +153,7 @@ def test_junit_suites_per_rule_cases_per_trial(runner, tmp_path, dataset):
     assert [c.get("name") for c in quiet.findall("testcase")] == ["all records"]
     assert quiet.find("testcase/failure") is None
     total = sum(int(s.get("failures")) for s in suites.values())
-    assert root.get("failures") == str(total) == "5"  # TG002, TG005, TG991, TG992, TG993 (one case each)
+    assert root.get("failures") == str(total) == "5"  # TG002, TG005, TG006, TG991, TG993 (one case each)
 
 
 def test_junit_follows_the_gate(runner, tmp_path, dataset):
@@ -169,9 +170,9 @@ def test_github_annotations_escape_properties_and_data(runner, tmp_path, dataset
     result = run(runner, tmp_path, "--format", "github")
     lines = [x for x in result.output.splitlines() if x.startswith("::")]
     assert (tmp_path / "out/github.txt").read_text().splitlines() == lines
-    odd = [x for x in lines if "TG992" in x]
-    assert odd == ["::error file=data/odd%2C name%3A 100%25.yaml,line=3,col=9,title=TG992 test-source-kind::"
-                   "odd: source kind blog is not a known kind"]
+    odd = [x for x in lines if "TG006" in x]
+    assert odd == ["::error file=data/odd%2C name%3A 100%25.yaml,line=3,col=9,title=TG006 invalid-record::"
+                   "odd: source odd: /source/kind: 'blog' is not one of: registry, journal, conference, press, news"]
     assert len(lines) == 5
 
 
