@@ -174,3 +174,25 @@ def test_relative_paths_are_repository_relative_never_absolute(tmp_path, monkeyp
     (outside / "f.json").write_text("{}")
     monkeypatch.chdir(outside)
     assert locate.relative_path("f.json") == "f.json"
+
+
+def all_pointers(doc, base=""):
+    yield base
+    items = doc.items() if isinstance(doc, dict) else enumerate(doc) if isinstance(doc, list) else ()
+    for k, v in items:
+        yield from all_pointers(v, f"{base}/{str(k).replace('~', '~0').replace('/', '~1')}")
+
+
+@pytest.mark.parametrize("nct", ["NCT05032404", "NCT02392273"])
+def test_every_pointer_of_a_real_record_lands_on_its_value(nct):
+    """Exhaustive: decoding the text at the located offset gives back exactly the value the pointer names,
+    for every value of the record, pretty-printed as exported and minified."""
+    doc = json.loads((CTGOV / f"{nct}.json").read_text(encoding="utf-8"))
+    ptrs = list(all_pointers(doc))
+    decoder = json.JSONDecoder()
+    for text in ((CTGOV / f"{nct}.json").read_text(encoding="utf-8"),
+                 json.dumps(doc, separators=(",", ":"), ensure_ascii=False)):
+        offsets = locate.json_offsets(text, ptrs)
+        assert len(offsets) == len(ptrs) > 150
+        for p in ptrs:
+            assert decoder.raw_decode(text, offsets[p])[0] == resolve(doc, p), p

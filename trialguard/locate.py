@@ -32,6 +32,7 @@ _NDJSON_LOC = re.compile(r"^line:(\d+)(/.*)?$")
 _TEXT_SPAN = re.compile(r"^chars:(\d+)-\d+$")
 _XML_STEP = re.compile(r"^([^\[\]/@]+)(?:\[(\d+)\])?$")
 _SYNTAX_POSITION = re.compile(r"line (\d+) column (\d+)")
+_DECODER = json.JSONDecoder()
 
 
 class _Lines:
@@ -80,8 +81,8 @@ def _key(token: str) -> str:
 def json_offsets(text: str, pointers: Iterable[str]) -> dict[str, int]:
     """Character offset of the value each JSON pointer names (or of its deepest existing ancestor).
 
-    A single pass over the tokens; only values on the way to a wanted pointer get their pointer built. Invalid
-    JSON stops the scan where it breaks: what was found before still counts.
+    One pass: tokens are walked only on the way to a wanted pointer; any other object or array is skipped whole
+    by the C JSON decoder. Invalid JSON stops the scan where it breaks: what was found before still counts.
     """
     pointers = list(pointers)
     wanted = {p for ptr in pointers for p in _prefixes(ptr)}
@@ -115,8 +116,15 @@ def json_offsets(text: str, pointers: Iterable[str]) -> dict[str, int]:
         else:
             ptr = f"{top[1]}/{top[2]}" if top[1] is not None else None
             top[2] += 1
-        if ptr is not None and ptr in wanted and ptr not in found:
-            found[ptr] = m.start(m.lastindex)
+        start = m.start(m.lastindex)
+        if ptr is not None and ptr in wanted:
+            found.setdefault(ptr, start)
+        elif punct in ("{", "["):  # nothing wanted inside: jump over the whole value with the C decoder
+            try:
+                pos = _DECODER.raw_decode(text, start)[1]
+                continue
+            except ValueError:
+                ptr = None  # invalid inside: walk it token by token, as far as it goes
         if punct in ("{", "["):
             stack.append([punct == "{", ptr if ptr in wanted else None, 0, None, punct == "{"])
     return {p: off for p in pointers if (off := _deepest(found, p)) is not None}
