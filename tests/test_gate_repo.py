@@ -218,6 +218,14 @@ def test_history(runner, repo, tmp_path, monkeypatch):
     assert "0 new, 1 existing, 1 resolved" in result.output
     jsonschema.validate(doc, SCHEMA)
 
+    # 5. Shrinking the baseline: compare with the old one and rewrite it in one run; the diff drops the fix.
+    result, doc = validate(runner, tmp_path, "--baseline", BASELINE, "--write-baseline", BASELINE,
+                           "--format", "json", out="o6")
+    assert result.exit_code == 0 and [e["rule"] for e in doc["baseline"]["resolved"]] == ["TG006"]
+    rewritten = json.loads((repo / BASELINE).read_text())
+    assert [e["fingerprint"] for e in rewritten["findings"]] == [doc["findings"][0]["fingerprint"]]
+    assert git(repo, "diff", "--numstat", "--", BASELINE).split()[:2] == ["0", "10"]  # one entry removed
+
 
 def test_since_reports_only_findings_involving_changed_files(runner, repo, tmp_path):
     write_json(repo / "data/ctgov/NCT02392273.json", study("NCT02392273"))

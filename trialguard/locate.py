@@ -13,7 +13,9 @@ record or object that lacks it. Files that cannot be read or parsed get no posit
 from __future__ import annotations
 
 import bisect
+import functools
 import json
+import os
 import re
 import xml.parsers.expat
 from collections import defaultdict
@@ -352,9 +354,11 @@ def repository_root(path: Path) -> Path | None:
 def relative_path(file: str) -> str:
     """`file` (an archive member: the archive) relative to its repository root, else to the current folder;
     '..' steps when it lies outside, never an absolute path. Always '/'-separated."""
-    import os
+    return _relative_path(file.split("!", 1)[0], os.getcwd())
 
-    disk = Path(file.split("!", 1)[0])
-    absolute = disk.resolve()
-    base = repository_root(absolute) or Path.cwd().resolve()
+
+@functools.lru_cache(maxsize=65536)
+def _relative_path(file: str, cwd: str) -> str:
+    absolute = (Path(cwd) / file).resolve()
+    base = repository_root(absolute) or Path(cwd).resolve()
     return Path(os.path.relpath(absolute, base)).as_posix()
