@@ -153,6 +153,8 @@ TABLES: dict[str, dict[str, str]] = {
         "population": "str",
         "flags": "str",  # space-separated
         "quote": "str",
+        "block": "str",  # block of group_id: arms, interventions, flow, ..., cohort
+        "level": "Int64",  # dose-escalation level (1, 2, ...) where the source numbers or orders its levels
     },
     "events": {
         **PROVENANCE,
