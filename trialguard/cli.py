@@ -1,4 +1,4 @@
-"""The `trialguard` command line. Exit codes: 0 pass, 1 findings at or above --fail-on, 2 usage error."""
+"""The `trialguard` command line. Exit codes: 0 pass, 1 (new) findings at or above --fail-on, 2 usage error."""
 
 from __future__ import annotations
 
@@ -46,7 +46,8 @@ def progress_bar(enabled: bool):
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=str))
 @click.option("--out", "out_dir", default="reports", show_default=True, type=click.Path(file_okay=False),
               help="Folder for the reports.")
-@click.option("--format", "formats", default=None, help="Comma-separated: html, json (default: all available).")
+@click.option("--format", "formats", default=None, help="Comma-separated: html, json, sarif, junit, github "
+              "(default: html, json).")
 @click.option("--fail-on", type=click.Choice(FAIL_ON), default=None, help="Lowest severity that fails the run "
               "[default: error].")
 @click.option("--select", default=None, help="Rule codes or prefixes to run, comma-separated (e.g. TG2,TG301).")
@@ -64,22 +65,33 @@ def progress_bar(enabled: bool):
               help="Dask: workers of the local cluster started for this run.")
 @click.option("--scheduler", default=None, help="Dask: address of a running scheduler (tcp://HOST:PORT).")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the verdict line.")
+@click.option("--baseline", "baseline_file", default=None, type=click.Path(dir_okay=False),
+              help="Baseline file: only findings not in it are new, and only new ones fail the run.")
+@click.option("--write-baseline", default=None, type=click.Path(dir_okay=False),
+              help="Write every finding of this run to a baseline file.")
+@click.option("--since", default=None, metavar="REV",
+              help="Report only findings in files changed since git revision REV (plus untracked files).")
 def validate(paths, out_dir, formats, fail_on, select, ignore, config_path, exclude, max_file_mb, max_json_depth,
-             chunk_records, engine_name, workers, scheduler, quiet) -> None:
-    """Read PATHS (files or folders), check every record, write reports to --out."""
+             chunk_records, engine_name, workers, scheduler, quiet, baseline_file, write_baseline, since) -> None:
+    """Read PATHS (files or folders), check every record, write reports to --out.
+
+    Exit codes: 0 pass; 1 findings at or above --fail-on (with --baseline: new ones only); 2 usage or
+    configuration error (bad option, unreadable config or baseline, unknown --since revision).
+    """
     from trialguard import engine, gate
     from trialguard.ingest.context import Limits
-    from trialguard.reports import console, writers
+    from trialguard.reports import console, default_formats, writers
 
     cfg = load(config_path).with_overrides(
         select=parse_codes(select), ignore=parse_codes(ignore), fail_on=fail_on, formats=_formats(formats),
         exclude=tuple(exclude), max_file_mb=max_file_mb, max_json_depth=max_json_depth)
     available = writers()
-    chosen = cfg.formats or tuple(sorted(available))
+    chosen = cfg.formats or default_formats(available)
     unknown = [f for f in chosen if f not in available]
     if unknown:
         raise click.BadParameter(f"unknown format(s) {', '.join(unknown)}; available: "
                                  f"{', '.join(sorted(available))}", param_hint="--format")
+    plan = gate.plan(paths, baseline=baseline_file, write_baseline=write_baseline, since=since)
     limits = Limits(max_file_bytes=cfg.max_file_mb * 1024 * 1024, max_json_depth=cfg.max_json_depth)
     if engine_name == "dask" or scheduler:
         from trialguard.distributed import run_dask
@@ -88,6 +100,7 @@ def validate(paths, out_dir, formats, fail_on, select, ignore, config_path, excl
     else:
         with progress_bar(enabled=not quiet) as progress:
             result = engine.run(paths, cfg, limits, chunk_records=chunk_records, progress=progress)
+    plan.apply(result)
     t0 = time.perf_counter()
     out = Path(out_dir)
     written = [available[f](result, out) for f in chosen]
@@ -100,6 +113,28 @@ def validate(paths, out_dir, formats, fail_on, select, ignore, config_path, excl
         for p in written:
             click.echo(f"wrote {p}")
     sys.exit(code)
+
+
+@cli.group("baseline")
+def baseline_group() -> None:
+    """Accept the current findings: only findings not in the baseline fail `validate --baseline`."""
+
+
+@baseline_group.command("write")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=str))
+@click.option("--select", default=None, help="Rule codes or prefixes to run, comma-separated.")
+@click.option("--ignore", default=None, help="Rule codes or prefixes to skip, comma-separated.")
+@click.option("--config", "config_path", default=None, help="Config file (as for validate).")
+@click.option("--exclude", multiple=True, help="Path glob to skip (repeatable).")
+def baseline_write(file, paths, select, ignore, config_path, exclude) -> None:
+    """Validate PATHS and record every finding's fingerprint in FILE (JSON, meant to be committed)."""
+    from trialguard import baseline
+
+    cfg = load(config_path).with_overrides(select=parse_codes(select), ignore=parse_codes(ignore),
+                                           exclude=tuple(exclude))
+    n = baseline.record(paths, cfg, file)
+    click.echo(f"wrote {file}: {n} findings")
 
 
 @cli.command()

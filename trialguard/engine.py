@@ -37,6 +37,7 @@ class RunResult:
     version: str = __version__
     timings: dict[str, float] = field(default_factory=dict)
     baseline: dict | None = None  # filled by the gate when a baseline is given
+    since: dict | None = None  # filled by the gate for --since: revision, changed files, findings kept
 
 
 def selected_rules(config: Config) -> list[Rule]:

@@ -21,6 +21,14 @@ def summary_lines(result: RunResult, exit_code: int) -> list[str]:
         by_rule = f.groupby(["rule", "name", "severity"], sort=True).size()
         for (code, name, severity), n in by_rule.items():
             lines.append(f"  {code} {name:<40} {severity:<8} {n}")
+    if result.baseline is not None:
+        b = result.baseline
+        lines.append(f"baseline {b['file']}: {b['new']} new, {b['existing']} existing, "
+                     f"{len(b['resolved'])} resolved")
+    if result.since is not None:
+        s = result.since
+        lines.append(f"since {s['rev']}: {s['changed_files']} changed files; reporting {s['findings_reported']} "
+                     f"of {s['findings_total']} findings")
     verdict = "FAIL" if exit_code else "PASS"
     lines.append(f"verdict: {verdict} (fail-on {result.config.fail_on})")
     return lines
