@@ -48,6 +48,7 @@ class Browser:
         self.errors: list[str] = []
         for domain in ("Page", "Runtime", "Log"):
             self.send(f"{domain}.enable")
+        self.send("Emulation.setFocusEmulationEnabled", enabled=True)  # typed keys reach a headless page
         self.send("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1,
                   mobile=False)
 
@@ -138,13 +139,13 @@ class Browser:
             raise RuntimeError(f"{expression!r}: {r['exceptionDetails'].get('exception', {}).get('description')}")
         return r.get("result", {}).get("value")
 
-    def wait_for(self, expression: str, what: str = ""):
+    def wait_for(self, expression: str, what: str = "") -> bool:
         """Poll a JS expression until it is truthy (the page debounces input); fail after the timeout."""
         deadline = time.monotonic() + self.timeout
         while time.monotonic() < deadline:
-            v = self.js(expression)
+            v = self.js(f"!!({expression})")
             if v:
-                return v
+                return True
             time.sleep(0.05)
         raise AssertionError(f"timed out waiting for {what or expression}")
 
@@ -152,10 +153,13 @@ class Browser:
         self.js(f"document.querySelector({json.dumps(selector)}).focus()")
         self.send("Input.insertText", text=text)
 
-    def press(self, key: str, code: str | None = None, key_code: int = 0) -> None:
-        for kind in ("keyDown", "keyUp"):
-            self.send("Input.dispatchKeyEvent", type=kind, key=key, code=code or key,
-                      windowsVirtualKeyCode=key_code, nativeVirtualKeyCode=key_code)
+    def press(self, key: str, code: str | None = None, key_code: int = 0, text: str = "") -> None:
+        """A real key press (keyDown with its text, keyUp), as a keyboard user makes it."""
+        down = {"text": text, "unmodifiedText": text} if text else {}
+        self.send("Input.dispatchKeyEvent", type="keyDown", key=key, code=code or key,
+                  windowsVirtualKeyCode=key_code, nativeVirtualKeyCode=key_code, **down)
+        self.send("Input.dispatchKeyEvent", type="keyUp", key=key, code=code or key,
+                  windowsVirtualKeyCode=key_code, nativeVirtualKeyCode=key_code)
 
     def screenshot(self, path: Path, full_page: bool = False) -> Path:
         params = {"format": "png"}
