@@ -34,11 +34,16 @@ def plain(v):
 
 
 def records(df: pd.DataFrame, cols: list[str]) -> list[list]:
-    """Rows of `df[cols]` as lists of plain values."""
+    """Rows of `df[cols]` as lists of plain values (converted column by column, not cell by cell)."""
     if df.empty:
         return []
-    sub = df[cols].astype(object)
-    return [[plain(v) for v in row] for row in sub.itertuples(index=False, name=None)]
+    columns = []
+    for c in cols:
+        s = df[c]
+        values = s.astype(object).where(s.notna(), None).tolist()
+        columns.append([plain(v) for v in values] if s.dtype.kind in "iufb" or str(s.dtype) in
+                       ("Int64", "boolean", "Float64") else values)
+    return [list(row) for row in zip(*columns)]
 
 
 def nct_url(trial_id: str) -> str:
@@ -163,10 +168,16 @@ def appendix(result: RunResult) -> list[dict]:
     return out
 
 
-def _codes(series: pd.Series) -> tuple[list[str], list[int]]:
+def _strings(series: pd.Series) -> list[str]:
+    """A column as Python strings, missing values as ''."""
+    return ["" if v is None else str(v) for v in series.astype(object).where(series.notna(), None).tolist()]
+
+
+def _codes(values: list[str]) -> tuple[list[str], list[int]]:
     """Dictionary-encode a string column: sorted distinct values and each row's index into them."""
-    cat = pd.Categorical(series.astype(str), categories=sorted(set(series.astype(str))))
-    return list(cat.categories), cat.codes.tolist()
+    distinct = sorted(set(values))
+    index = {v: i for i, v in enumerate(distinct)}
+    return distinct, [index[v] for v in values]
 
 
 def findings_data(result: RunResult) -> dict:
@@ -176,20 +187,21 @@ def findings_data(result: RunResult) -> dict:
     baseline status]. Indices point into the `sev`, `rules`, `trials`, `sources`, `files` lists.
     """
     f = result.findings
-    names = dict(zip(f["rule"], f["name"])) if len(f) else {}
+    col = {c: _strings(f[c]) for c in ("rule", "name", "severity", "trial_id", "source_id", "file", "loc",
+                                        "message", "observed", "expected", "fingerprint")}
+    names = dict(zip(col["rule"], col["name"]))
     for r in result.rules:
         names.setdefault(r.code, r.name)
-    rules, rule_i = _codes(f["rule"])
-    trials, trial_i = _codes(f["trial_id"])
-    sources, source_i = _codes(f["source_id"])
-    files, file_i = _codes(f["file"])
+    rules, rule_i = _codes(col["rule"])
+    trials, trial_i = _codes(col["trial_id"])
+    sources, source_i = _codes(col["source_id"])
+    files, file_i = _codes(col["file"])
     sev_index = {s: i for i, s in enumerate(SEVERITIES)}
-    sev_i = [sev_index.get(str(s), len(SEVERITIES) - 1) for s in f["severity"]]
-    status = f["baseline_status"].astype(str).tolist() if "baseline_status" in f else [""] * len(f)
-    evidence = [e if isinstance(e, dict) and e else 0 for e in f["evidence"]]
-    rows = [list(t) for t in zip(sev_i, rule_i, trial_i, source_i, file_i, f["loc"].astype(str),
-                                 f["message"].astype(str), f["observed"].astype(str), f["expected"].astype(str),
-                                 evidence, f["fingerprint"].astype(str), status)]
+    sev_i = [sev_index.get(s, len(SEVERITIES) - 1) for s in col["severity"]]
+    status = _strings(f["baseline_status"]) if "baseline_status" in f else [""] * len(f)
+    evidence = [e if isinstance(e, dict) and e else 0 for e in f["evidence"].tolist()]
+    rows = [list(t) for t in zip(sev_i, rule_i, trial_i, source_i, file_i, col["loc"], col["message"],
+                                 col["observed"], col["expected"], evidence, col["fingerprint"], status)]
     return {
         "sev": list(SEVERITIES),
         "rules": [[c, names.get(c, "")] for c in rules],
@@ -202,12 +214,13 @@ def findings_data(result: RunResult) -> dict:
 
 
 def _by_trial(df: pd.DataFrame, cols: list[str]) -> dict[str, list[list]]:
+    """Rows of a table grouped by trial id, in table order (one pass over the whole table)."""
     if df.empty:
         return {}
-    df = df[df["trial_id"].notna() & (df["trial_id"] != "")]
     out: dict[str, list[list]] = {}
-    for tid, part in df.groupby("trial_id", sort=True):
-        out[str(tid)] = records(part, cols)
+    for tid, row in zip(df["trial_id"].astype(object).tolist(), records(df, cols)):
+        if isinstance(tid, str) and tid:
+            out.setdefault(tid, []).append(row)
     return out
 
 
