@@ -248,3 +248,39 @@ def test_findings_without_trial_or_with_missing_values_render():
     assert d["f"][0][9] == 0
     assert pd.isna(result.dataset.trials["results_first_posted"]).all()  # NA dates are simply left out
     assert ["start", "2019-09"] in d["trialInfo"]["NCT01234567"]["dates"]
+
+
+def test_cli_writes_the_report_with_ingestion_rejections(runner, tmp_path):
+    from trialguard.cli import cli
+
+    data = tmp_path / "in"
+    data.mkdir()
+    (data / "empty.json").write_bytes(b"")
+    (data / "notes.md").write_text("not an input", encoding="utf-8")
+    out = tmp_path / "out"
+    res = runner.invoke(cli, ["validate", str(data), "--out", str(out), "--format", "html"])
+    assert res.exit_code == 1, res.output
+    page = Page((out / "index.html").read_text(encoding="utf-8"))
+    text = " ".join(" ".join(page.text).split())
+    assert f"TG003 {data / 'empty.json'}" in text
+    assert "1 file skipped (not an input format)" in text and str(data / "notes.md") in text
+
+
+def test_timeline_tolerates_undated_and_unscoped_claims():
+    from trialguard.dataset import frame
+
+    result = sample_result()
+    ds = result.dataset
+    extra = frame("claims", [
+        {"trial_id": "", "source_id": "x", "file": "x.txt", "loc": "chars:1-2", "kind": "only",
+         "claim_date": "sometime", "quote": "the only one"},
+        {"trial_id": "", "source_id": "y", "file": "y.txt", "loc": "chars:3-4", "kind": "first", "modality": "TCR-T",
+         "claim_date": "2020", "quote": "first TCR-T"}])
+    ds.tables["claims"] = pd.concat([ds.claims, extra], ignore_index=True)
+    tl = timeline.layout(result)
+    assert [l["label"] for l in tl["lanes"]] == ["CAR-T \u00d7 CD19 \u00d7 SLE", "TCR-T", "(no scope)"]
+    undated = [m for m in tl["marks"] if m["undated"]]
+    assert len(undated) == 1 and undated[0]["x"] == tl["label_w"]
+    assert tl["ticks"][0]["label"] == "2020"
+    assert len(tl["connectors"]) == 1
+    render(result)  # and the page still renders

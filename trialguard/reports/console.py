@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+import sys
 from typing import TextIO
 
 import click
@@ -101,7 +102,7 @@ def render_rich(result: RunResult, exit_code: int, width: int = 100, color: bool
 
 
 def print_summary(result: RunResult, exit_code: int, stream: TextIO | None = None) -> None:
-    out = stream or click.get_text_stream("stdout")
+    out = stream or sys.stdout
     if is_rich_terminal(out):
         from rich.console import Console
 

@@ -75,7 +75,7 @@ def layout(result) -> dict:
     scopes: dict[tuple, list[dict]] = {}
     for row in claim_rows:
         scopes.setdefault(_facets(row), []).append(row)
-    lanes_keys = sorted(scopes, key=lambda k: (-len(scopes[k]), k))[:MAX_LANES]
+    lanes_keys = sorted(scopes, key=lambda k: (-len(scopes[k]), not any(k), k))[:MAX_LANES]
 
     by_claim = {}
     for fr in tg7.to_dict("records"):
