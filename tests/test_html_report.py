@@ -84,6 +84,12 @@ def test_header_shows_accounting_configuration_and_verdict():
     assert "1 other file skipped" in text
 
 
+def test_configuration_source_is_shown_relative_to_the_working_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    cfg = Config(source=f"{tmp_path}/pyproject.toml[tool.trialguard]")
+    assert report_model.header(sample_result(cfg))["config"]["source"] == "pyproject.toml[tool.trialguard]"
+
+
 def test_verdict_and_counts_follow_the_findings():
     h = report_model.header(sample_result())
     assert h["by_severity"] == {"error": 5, "warning": 1, "info": 1}
@@ -280,7 +286,7 @@ def test_timeline_tolerates_undated_and_unscoped_claims():
     tl = timeline.layout(result)
     assert [l["label"] for l in tl["lanes"]] == ["CAR-T \u00d7 CD19 \u00d7 SLE", "TCR-T", "(no scope)"]
     undated = [m for m in tl["marks"] if m["undated"]]
-    assert len(undated) == 1 and undated[0]["x"] == tl["label_w"]
-    assert tl["ticks"][0]["label"] == "2020"
+    assert len(undated) == 1 and undated[0]["x"] == tl["undated_x"] < tl["ticks"][1]["x"]
+    assert [t["label"] for t in tl["ticks"][:2]] == ["undated", "2020"]
     assert len(tl["connectors"]) == 1
     render(result)  # and the page still renders

@@ -7,6 +7,7 @@ deterministic (sorted, no clocks); the generation time is added by the renderer.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 
 import orjson
@@ -51,6 +52,16 @@ def nct_url(trial_id: str) -> str:
     return f"https://clinicaltrials.gov/study/{trial_id}" if NCT.fullmatch(trial_id or "") else ""
 
 
+def shown_path(text: str) -> str:
+    """A path as the reader knows it: relative to the working folder when inside it (no machine paths)."""
+    if not text or not os.path.isabs(text):
+        return text
+    try:
+        return os.path.relpath(text, os.getcwd()) if text.startswith(os.getcwd() + os.sep) else text
+    except ValueError:
+        return text
+
+
 def ruleset_digest(rules) -> str:
     """Identifies the rule set that ran (codes, names, severities, wording): equal digests, equal rules."""
     blob = orjson.dumps([r.as_dict() for r in sorted(rules, key=lambda r: r.code)], option=orjson.OPT_SORT_KEYS)
@@ -81,7 +92,7 @@ def header(result: RunResult) -> dict:
             "ignore": list(cfg.ignore),
             "severity": sorted(cfg.severity.items()),
             "fail_on": cfg.fail_on,
-            "source": cfg.source,
+            "source": shown_path(cfg.source),
         },
         "verdict": "fail" if code else "pass",
         "failing": len(failing),

@@ -16,6 +16,7 @@ import pandas as pd
 WIDTH = 960
 LABEL_W = 210
 RIGHT_PAD = 20
+UNDATED_W = 56  # a gutter left of the time axis for claims and events without a readable date
 LANE_H = 70
 TOP = 34
 MAX_LANES = 12
@@ -62,7 +63,7 @@ def layout(result) -> dict:
     claims, events = ds.claims, ds.events
     if claims.empty:
         return {"lanes": [], "ticks": [], "marks": [], "connectors": [], "width": WIDTH, "height": 0,
-                "label_w": LABEL_W, "rows": [], "more_scopes": 0}
+                "label_w": LABEL_W, "undated_x": LABEL_W, "rows": [], "more_scopes": 0}
     tg7 = f[f["rule"].str.startswith("TG7")] if len(f) else f
     claim_rows = claims.astype(object).to_dict("records")
     event_rows = events.astype(object).to_dict("records")
@@ -120,13 +121,16 @@ def layout(result) -> dict:
         days = [date(2000, 1, 1).toordinal()]
     first, last = date.fromordinal(min(days)).year, date.fromordinal(max(days)).year + 1
     d0, d1 = date(first, 1, 1).toordinal(), date(last, 1, 1).toordinal()
-    span = WIDTH - LABEL_W - RIGHT_PAD
+    axis = LABEL_W + UNDATED_W
+    span = WIDTH - axis - RIGHT_PAD
 
     def x(d: int | None) -> float:
-        return round(LABEL_W + span * (d - d0) / (d1 - d0), 1) if d else LABEL_W
+        return round(axis + span * (d - d0) / (d1 - d0), 1) if d else LABEL_W + UNDATED_W // 2
 
     step = max(1, (last - first + 9) // 10)
     ticks = [{"x": x(date(y, 1, 1).toordinal()), "label": str(y)} for y in range(first, last + 1, step)]
+    if any(it["lo"] is None for it in items):
+        ticks.insert(0, {"x": x(None), "label": "undated"})
 
     lanes = [{"y": TOP + i * LANE_H, "label": scope_label(k, display), "mid": TOP + i * LANE_H + LANE_H // 2}
              for i, k in enumerate(lanes_keys)]
@@ -165,5 +169,5 @@ def layout(result) -> dict:
         drawn.append({"d": f"M{ax} {ay} C{ax} {ay + 18} {bx} {by - 18} {bx} {by}",
                       "title": f"{c['rule']}: {c['message']}"})
     return {"lanes": lanes, "ticks": ticks, "marks": marks, "connectors": drawn, "width": WIDTH,
-            "height": TOP + len(lanes) * LANE_H + 10, "label_w": LABEL_W, "rows": table,
+            "height": TOP + len(lanes) * LANE_H + 10, "label_w": LABEL_W, "undated_x": x(None), "rows": table,
             "more_scopes": max(0, len(scopes) - MAX_LANES)}
