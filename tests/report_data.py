@@ -6,6 +6,9 @@ earlier event, a rejected file); `hostile` strings try to break out of HTML, att
 
 from __future__ import annotations
 
+import copy
+from functools import lru_cache
+
 import pandas as pd
 
 from trialguard.config import Config
@@ -122,11 +125,18 @@ def sample_findings(ds: Dataset, message_extra: str = "", file_bad: str = "fixtu
     return concat_findings([rej, tg201, tg301, tg701, tg801])
 
 
+@lru_cache(maxsize=8)
+def _built(items: tuple) -> tuple[Dataset, pd.DataFrame]:
+    kw = dict(items)
+    ds = sample_dataset(**{k: v for k, v in kw.items() if k in ("title", "quote_extra", "file_a")})
+    return ds, sample_findings(ds, **{k: v for k, v in kw.items() if k in ("message_extra", "file_bad")})
+
+
 def sample_result(config: Config | None = None, **kw):
+    """A fresh RunResult (tests may mutate it); the frames are built once per argument set and copied."""
     from trialguard.engine import RunResult
 
-    ds = sample_dataset(**{k: v for k, v in kw.items() if k in ("title", "quote_extra", "file_a")})
-    f = sample_findings(ds, **{k: v for k, v in kw.items() if k in ("message_extra", "file_bad")})
+    ds, f = copy.deepcopy(_built(tuple(sorted(kw.items()))))
     return RunResult(dataset=ds, findings=f, rules=list(RULES), config=config or Config(), version="0.1.0")
 
 
