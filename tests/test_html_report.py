@@ -290,3 +290,21 @@ def test_timeline_tolerates_undated_and_unscoped_claims():
     assert [t["label"] for t in tl["ticks"][:2]] == ["undated", "2020"]
     assert len(tl["connectors"]) == 1
     render(result)  # and the page still renders
+
+
+def test_seed_claims_contradictions_are_drawn_to_their_events():
+    """On the real seed fixtures, every TG7xx finding becomes a connector ending on an event of its lane."""
+    from conftest import FIXTURES
+    from trialguard import engine
+    from trialguard.ingest import read_paths
+
+    result = engine.validate(read_paths([str(FIXTURES / "seeds")]), Config())
+    tg7 = result.findings[result.findings["rule"].str.startswith("TG7")]
+    assert len(tg7) >= 1
+    tl = timeline.layout(result)
+    assert len(tl["connectors"]) == len(tg7)
+    events = {(m["x"], m["y"]) for m in tl["marks"] if m["kind"] == "event"}
+    for c in tl["connectors"]:
+        end = c["d"].rsplit(" ", 2)[1:]
+        assert (float(end[0]), int(end[1])) in events
+    assert render(result).count('class="conflict"') == len(tg7)

@@ -16,7 +16,7 @@ import pandas as pd
 WIDTH = 960
 LABEL_W = 210
 RIGHT_PAD = 20
-UNDATED_W = 56  # a gutter left of the time axis for claims and events without a readable date
+UNDATED_W = 84  # a gutter left of the time axis for claims and events without a readable date
 LANE_H = 70
 TOP = 34
 MAX_LANES = 12
@@ -125,7 +125,7 @@ def layout(result) -> dict:
     span = WIDTH - axis - RIGHT_PAD
 
     def x(d: int | None) -> float:
-        return round(axis + span * (d - d0) / (d1 - d0), 1) if d else LABEL_W + UNDATED_W // 2
+        return round(axis + span * (d - d0) / (d1 - d0), 1) if d else LABEL_W + 28
 
     step = max(1, (last - first + 9) // 10)
     ticks = [{"x": x(date(y, 1, 1).toordinal()), "label": str(y)} for y in range(first, last + 1, step)]
