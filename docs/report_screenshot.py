@@ -21,9 +21,11 @@ def main() -> None:
     env = {**os.environ, "SOURCE_DATE_EPOCH": "1767225600"}
     subprocess.run([sys.executable, "-m", "trialguard", "validate", "fixtures/", "--out", str(out), "--format",
                     "html", "--quiet"], cwd=ROOT, env=env, check=False)
-    with Browser(width=1280, height=1400) as b:
+    with Browser(width=1280, height=2000) as b:
         b.open((out / "index.html").as_uri())
-        b.js("document.querySelector('#findings-body button[data-act=toggle]').click()")
+        # Open the evidence of the first claim contradiction (quote, the other side, facets), else the first finding.
+        b.js("([...document.querySelectorAll('#findings-body tr')].find(r => r.textContent.includes('TG701'))"
+             " || document.querySelector('#findings-body tr')).querySelector('button[data-act=toggle]').click()")
         b.js("window.scrollTo(0, 0)")
         target = ROOT / "docs" / "report.png"
         b.screenshot(target)
