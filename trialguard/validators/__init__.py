@@ -1,3 +1,4 @@
 """Rule families, one module each. Importing this package fills the registry."""
 
 from trialguard.validators import ingestion  # noqa: F401
+from trialguard.validators import schema  # noqa: F401
