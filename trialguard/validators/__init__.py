@@ -2,3 +2,5 @@
 
 from trialguard.validators import ingestion  # noqa: F401
 from trialguard.validators import schema  # noqa: F401
+from trialguard.validators import proportions  # noqa: F401
+from trialguard.validators import sums  # noqa: F401
