@@ -44,7 +44,11 @@ def _failures(table: str, df: pd.DataFrame) -> pd.DataFrame:
     rows["value"] = [
         ", ".join(str(df.at[r, c]) for c in cols) for r, cols in zip(rows["row"], subjects)
     ]
-    cols = out[~row_level].drop_duplicates(["expected", "column", "row"])
+    cols = out[~row_level].drop_duplicates(["expected", "column", "row"]).copy()
+    # show the value as stored (pandera may have widened an integer to float in its failure-case table)
+    cols["value"] = cols["value"].astype(object)
+    on_row = cols["row"].ge(0) & cols["column"].isin(df.columns)
+    cols.loc[on_row, "value"] = [df.at[r, c] for r, c in zip(cols.loc[on_row, "row"], cols.loc[on_row, "column"])]
     return pd.concat([cols, rows], ignore_index=True)
 
 
@@ -69,7 +73,7 @@ def _messages(table: str, f: pd.DataFrame) -> list[str]:
         elif code == ck.UNKNOWN_PARENT:
             out.append(f"parent '{value}' is not a group in the same block")
         else:
-            out.append(f"{where}: {value} (expected {f'{table}.{column}'} to have the canonical type)")
+            out.append(f"{where} holds {value} values, not the canonical type")
     return out
 
 
@@ -85,7 +89,8 @@ def _table_findings(table: str, df: pd.DataFrame) -> pd.DataFrame:
         for c in _PROV:
             prov.loc[on_row[on_row].index, c] = picked[c].astype(object).where(picked[c].notna(), "").to_numpy()
     prov.loc[~on_row, "loc"] = table + "." + f.loc[~on_row, "column"]
-    expected = f["expected"].str.split(" ", n=1).str[1].fillna("")
+    coded = f["code"] != ck.COLUMN_TYPE
+    expected = f["expected"].str.partition(" ")[2].where(coded, f["expected"])
     observed = f["column"] + " = " + f["value"].astype(str)
     evidence = [{"fields": {f"{table}.{c}": str(v)}} for c, v in zip(f["column"], f["value"])]
     found = emit(prov, message=pd.Series(_messages(table, f)), observed=observed, expected=expected,
