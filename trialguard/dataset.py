@@ -224,6 +224,7 @@ class Dataset:
     records: Accounting = field(default_factory=Accounting)
     inputs: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    record_ids: dict = field(default_factory=dict)  # (kind, id) -> (file, loc) of each accepted record
 
     def __getattr__(self, name: str) -> pd.DataFrame:
         tables = self.__dict__.get("tables", {})

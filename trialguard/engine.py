@@ -1,16 +1,29 @@
-"""Run the selected rules over a Dataset and collect one sorted findings table."""
+"""Run the selected rules and collect one sorted findings table.
+
+Rules with scope "trial" look inside one trial at a time, so they run on each chunk of records as it is read
+and memory stays bounded by the chunk. Rules with scope "cross" compare trials or sources; they run once at
+the end on the small tables they declare (`Rule.tables`), which are the only tables kept across chunks
+(besides `RETAINED`, what the reports show). Findings are the same for any chunk size.
+"""
 
 from __future__ import annotations
 
+import functools
+import time
 from dataclasses import dataclass, field
+from typing import Callable, Iterable
 
 import pandas as pd
 
 from trialguard import __version__
 from trialguard.config import Config
-from trialguard.dataset import Dataset
+from trialguard.dataset import TABLES, Dataset, empty_table
+from trialguard.enrich import enrich
 from trialguard.findings import concat_findings, finalize
 from trialguard.validators.registry import Rule, all_rules
+
+RETAINED = ("trials", "sources", "claims", "events")  # kept for the reports on any run size
+DEFAULT_CHUNK_RECORDS = 2000
 
 
 @dataclass
@@ -30,7 +43,7 @@ def selected_rules(config: Config) -> list[Rule]:
     return [r for r in all_rules() if config.is_selected(r.code)]
 
 
-def run_rules(ds: Dataset, rules: list[Rule], config: Config) -> pd.DataFrame:
+def run_rules(ds: Dataset, rules: Iterable[Rule], config: Config) -> pd.DataFrame:
     found = []
     for r in rules:
         if r.check is None:
@@ -39,12 +52,121 @@ def run_rules(ds: Dataset, rules: list[Rule], config: Config) -> pd.DataFrame:
         if code_sev := config.severity.get(r.code):
             f["severity"] = code_sev
         found.append(f)
-    rejections = ds.rejections
-    if rejections is not None and len(rejections):
-        rejections = rejections.copy()
-    return concat_findings([rejections, *found])
+    return concat_findings(found)
+
+
+def _split(rules: list[Rule]) -> tuple[list[Rule], list[Rule]]:
+    checks = [r for r in rules if r.check is not None]
+    return [r for r in checks if r.scope != "cross"], [r for r in checks if r.scope == "cross"]
 
 
 def validate(ds: Dataset, config: Config) -> RunResult:
+    """Check an in-memory Dataset with every selected rule."""
     rules = selected_rules(config)
-    return RunResult(dataset=ds, findings=run_rules(ds, rules, config), rules=rules, config=config)
+    ds = enrich(ds)
+    findings = concat_findings([ds.rejections, run_rules(ds, rules, config)])
+    return RunResult(dataset=ds, findings=findings, rules=rules, config=config)
+
+
+@dataclass
+class Partition:
+    """What checking one slice of the input leaves behind: per-trial findings, the retained tables, and the
+    ingestion outcome (accounting, rejections, accepted record ids) needed to combine slices exactly."""
+
+    findings: pd.DataFrame
+    tables: dict[str, pd.DataFrame]
+    ingested: Dataset
+    timings: dict[str, float]
+
+
+def retained_tables(rules: list[Rule]) -> tuple[str, ...]:
+    _, cross = _split(rules)
+    keep = set(RETAINED).union(*(r.tables for r in cross))
+    return tuple(t for t in TABLES if t in keep)
+
+
+def check_partition(files: list[str], config: Config, read_files: Callable[..., Dataset],
+                    chunk_records: int = DEFAULT_CHUNK_RECORDS) -> Partition:
+    """Read `files` chunk by chunk, checking each chunk with the per-trial rules as it arrives."""
+    rules = selected_rules(config)
+    trial_rules, _ = _split(rules)
+    kept: dict[str, list[pd.DataFrame]] = {t: [] for t in retained_tables(rules)}
+    found: list[pd.DataFrame] = []
+    timings = {"ingest": 0.0, "rules": 0.0}
+    clock = [time.perf_counter()]
+
+    def on_chunk(chunk: Dataset) -> None:
+        t0 = time.perf_counter()
+        timings["ingest"] += t0 - clock[0]
+        chunk = enrich(chunk)
+        found.append(run_rules(chunk, trial_rules, config))
+        for t in kept:
+            if len(chunk.tables[t]):
+                kept[t].append(chunk.tables[t])
+        clock[0] = time.perf_counter()
+        timings["rules"] += clock[0] - t0
+
+    ingested = read_files(files, chunk_records=chunk_records, on_chunk=on_chunk)
+    timings["ingest"] += time.perf_counter() - clock[0]
+    tables = {t: pd.concat(v, ignore_index=True) for t, v in kept.items() if v}
+    return Partition(concat_findings(found), tables, ingested, timings)
+
+
+def _drop_duplicate_records(parts: list[Partition]) -> list[Dataset]:
+    """A record id accepted in an earlier partition makes the same id in a later one a duplicate: drop that
+    record's rows and findings and reject it, exactly as a single sequential read would have."""
+    from trialguard.ingest.context import IngestContext, Limits
+
+    seen: dict = {}
+    rejected: list[Dataset] = []
+    for part in parts:
+        dups = [(k, where) for k, where in part.ingested.record_ids.items() if k in seen]
+        for k, where in part.ingested.record_ids.items():
+            seen.setdefault(k, where)
+        if not dups:
+            continue
+        ctx = IngestContext(Limits())
+        for (kind, rid), (file, loc) in dups:
+            col = "trial_id" if kind == "trial" else "source_id"
+            for name, t in list(part.tables.items()):
+                part.tables[name] = t[~((t[col] == rid) & (t["file"] == file))]
+            f = part.findings
+            part.findings = f[~((f[col] == rid) & (f["file"] == file))]
+            ctx.reject_duplicate(kind, rid, file, loc, seen[(kind, rid)])
+        # the record moves from checked to rejected: ctx counted it as read and rejected, so it leaves the
+        # partition's read and checked counts
+        part.ingested.records.read -= len(dups)
+        part.ingested.records.checked -= len(dups)
+        rejected.append(ctx.finish())
+    return rejected
+
+
+def combine(parts: list[Partition], config: Config, skipped: list[str]) -> RunResult:
+    """Gather partitions (in input order) and run the cross-trial rules on the retained tables."""
+    rules = selected_rules(config)
+    _, cross_rules = _split(rules)
+    t0 = time.perf_counter()
+    duplicates = _drop_duplicate_records(parts)
+    tables = {}
+    for t in TABLES:
+        frames = [p.tables[t] for p in parts if t in p.tables and len(p.tables[t])]
+        tables[t] = pd.concat(frames, ignore_index=True) if frames else empty_table(t)
+    ingested = Dataset.concat([p.ingested for p in parts] + duplicates)
+    ds = Dataset(tables=tables, rejections=ingested.rejections, records=ingested.records, inputs=ingested.inputs,
+                 skipped=skipped)
+    found = [p.findings for p in parts] + [run_rules(ds, cross_rules, config)]
+    timings = {k: sum(p.timings.get(k, 0.0) for p in parts) for k in ("ingest", "rules")}
+    timings["rules"] += time.perf_counter() - t0
+    findings = concat_findings([ds.rejections, *found])
+    return RunResult(dataset=ds, findings=findings, rules=rules, config=config, timings=timings)
+
+
+def run(paths: Iterable[str], config: Config, limits=None, chunk_records: int = DEFAULT_CHUNK_RECORDS,
+        progress: Callable[[int], Callable[[str], None]] | None = None) -> RunResult:
+    """Validate everything under `paths` on this machine: one partition, read and checked chunk by chunk.
+    `progress(total_files)` may return a callback that is called after each file."""
+    from trialguard import ingest
+
+    files, skipped = ingest.plan(paths, config.exclude)
+    read = functools.partial(ingest.read_files, limits=limits, on_file=progress(len(files)) if progress else None)
+    return combine([check_partition(files, config, read, chunk_records)], config, skipped)

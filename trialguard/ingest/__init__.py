@@ -9,7 +9,7 @@ from __future__ import annotations
 import fnmatch
 import os
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from trialguard.dataset import Dataset
 from trialguard.ingest.context import IngestContext, Limits
@@ -46,16 +46,39 @@ def is_companion_text(path: Path) -> bool:
     return path.suffix == ".txt" and any(path.with_suffix(s).exists() for s in RECORD_SUFFIXES)
 
 
-def read_paths(paths: Iterable[str], limits: Limits | None = None, exclude: Iterable[str] = ()) -> Dataset:
-    """Read every supported file under `paths`. Inside folders, files of other kinds (README.md, .csv) are
-    listed as skipped; a file named explicitly must be readable or it is rejected."""
-    ctx = IngestContext(limits or Limits())
+def plan(paths: Iterable[str], exclude: Iterable[str] = ()) -> tuple[list[str], list[str]]:
+    """(files to read, files skipped) under `paths`, in a stable order. Inside folders, files of other kinds
+    (README.md, .csv, an article's text beside its curated record) are skipped; a file named explicitly is
+    always read, and rejected if it is not a supported format."""
+    files, skipped = [], []
     for path, explicit in iter_files(paths, exclude):
         if is_companion_text(path) or (not explicit and path.suffix.lower() not in INPUT_SUFFIXES):
-            ctx.skipped.append(path.as_posix())
-            continue
-        read_file(ctx, path)
+            skipped.append(path.as_posix())
+        else:
+            files.append(path.as_posix())
+    return files, skipped
+
+
+def read_files(files: Iterable[str], limits: Limits | None = None, chunk_records: int | None = None,
+               on_chunk: Callable[[Dataset], None] | None = None,
+               on_file: Callable[[str], None] | None = None) -> Dataset:
+    """Read the given files. With `on_chunk`, accepted records are handed over in chunks of `chunk_records` as
+    they are read, and the returned Dataset holds only the rest, the rejections and the accounting."""
+    ctx = IngestContext(limits or Limits(), chunk_records, on_chunk)
+    for f in files:
+        read_file(ctx, Path(f))
+        if on_file:
+            on_file(f)
     return ctx.finish()
+
+
+def read_paths(paths: Iterable[str], limits: Limits | None = None, exclude: Iterable[str] = (),
+               chunk_records: int | None = None, on_chunk: Callable[[Dataset], None] | None = None) -> Dataset:
+    """Plan and read `paths` in one go (see `plan` and `read_files`)."""
+    files, skipped = plan(paths, exclude)
+    ds = read_files(files, limits, chunk_records, on_chunk)
+    ds.skipped = skipped
+    return ds
 
 
 def read_file(ctx: IngestContext, path: Path) -> None:

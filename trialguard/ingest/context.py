@@ -33,20 +33,32 @@ class RecordError(Exception):
 
 
 class IngestContext:
-    def __init__(self, limits: Limits):
+    """Collects accepted records' rows; with `on_chunk`, hands them over every `chunk_records` records so that
+    memory stays bounded by the chunk, not by the input."""
+
+    def __init__(self, limits: Limits, chunk_records: int | None = None,
+                 on_chunk: Callable[[Dataset], None] | None = None):
         self.limits = limits
+        self.chunk_records = chunk_records
+        self.on_chunk = on_chunk
+        self.pending = 0  # accepted records in the builder, not yet handed over
         self.builder = DatasetBuilder()
         self.rejected_rows: list[dict] = []
         self.records = Accounting()
         self.inputs: list[str] = []
-        self.skipped: list[str] = []  # files in folders that are not inputs (README.md, companion texts)
-        self._seen: dict[tuple[str, str], str] = {}  # (kind, id) -> where first read
+        self.seen: dict[tuple[str, str], tuple[str, str]] = {}  # (kind, id) -> (file, loc) of the accepted record
 
     def reject(self, rule: Rule, file: str, loc: str, message: str, *, trial_id: str = "",
                source_id: str = "", observed: str = "", records: int = 1) -> None:
         """Count `records` records as read and rejected, with one TG0xx finding saying why."""
         self.records = self.records + Accounting(read=records, rejected=records)
         self.rejected_rows.append(rejection(rule.code, rule.name, file, loc, message, trial_id, source_id, observed))
+
+    def reject_duplicate(self, kind: str, record_id: str, file: str, loc: str, first: tuple[str, str]) -> None:
+        where = first[0] + (f"#{first[1]}" if first[1] else "")
+        ids = {"trial_id": record_id} if kind == "trial" else {"source_id": record_id}
+        self.reject(tg0.DUPLICATE_ID, file, loc, f"{kind} {record_id} was already read from {where}",
+                    observed=record_id, **ids)
 
     def record(self, file: str, loc: str, kind: str, record_id: str | None, fill: Callable[[DatasetBuilder], None],
                id_field: str = "id") -> bool:
@@ -57,9 +69,8 @@ class IngestContext:
             return False
         key = (kind, record_id)
         ids = {"trial_id": record_id} if kind == "trial" else {"source_id": record_id}
-        if key in self._seen:
-            self.reject(tg0.DUPLICATE_ID, file, loc, f"{kind} {record_id} was already read from {self._seen[key]}",
-                        observed=record_id, **ids)
+        if key in self.seen:
+            self.reject_duplicate(kind, record_id, file, loc, self.seen[key])
             return False
         local = DatasetBuilder()
         try:
@@ -71,12 +82,23 @@ class IngestContext:
             self.reject(tg0.INVALID_RECORD, file, loc,
                         f"{kind} {record_id}: unexpected structure ({type(e).__name__}: {e})", **ids)
             return False
-        self._seen[key] = f"{file}{'#' + loc if loc else ''}"
+        self.seen[key] = (file, loc)
         self.builder.extend(local)
         self.records = self.records + Accounting(read=1, checked=1)
+        self.pending += 1
+        if self.on_chunk and self.chunk_records and self.pending >= self.chunk_records:
+            self.flush()
         return True
 
+    def flush(self) -> None:
+        """Hand the accepted rows collected so far to `on_chunk` and start a new builder."""
+        if self.on_chunk and self.pending:
+            chunk, self.builder, self.pending = self.builder.build(), DatasetBuilder(), 0
+            self.on_chunk(chunk)
+
     def finish(self) -> Dataset:
+        """The rows not yet handed over (all of them without `on_chunk`), the rejections and the accounting."""
+        self.flush()
         ds = self.builder.build(self.records, rejections_frame(self.rejected_rows), self.inputs)
-        ds.skipped = list(self.skipped)
+        ds.record_ids = dict(self.seen)
         return ds

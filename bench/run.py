@@ -1,0 +1,156 @@
+"""Benchmark: end-to-end validation of N generated CT.gov v2 records, with its reference figures.
+
+    python bench/run.py --records 10000 [--chunk-records 2000] [--engine local|dask] [--workers 2]
+
+Prints one JSON line: records, wall_s, records_per_s, peak_rss_mb, stages (ingest, rules, reports),
+parse_floor_s (only reading and parsing the same files with orjson) and ratio_to_floor, gx_s and gx_ratio
+(Great Expectations running the column-level rules on the same canonical tables, compared with trialguard's
+time for the same rules; null when great-expectations is not installed), findings, and the recall of the
+injected faults. Each measurement runs in a fresh process so that peak memory is its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+
+# Which trialguard rules detect each injected fault (bench/generate.py).
+FAULT_RULES = {
+    "flow_not_conserved": "TG3",
+    "ae_affected_over_at_risk": "TG3",
+    "start_after_completion": "TG6",
+    "count_over_denominator": "TG2",
+}
+
+
+def peak_rss_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+
+
+def child_floor(folder: Path) -> dict:
+    import orjson
+
+    t0 = time.perf_counter()
+    n = 0
+    for p in sorted(folder.glob("*.json")):
+        n += len(orjson.loads(p.read_bytes()))
+    return {"parse_floor_s": time.perf_counter() - t0, "parsed": n}
+
+
+def child_full(folder: Path, out: Path, chunk_records: int, engine_name: str, workers: int) -> dict:
+    from trialguard import engine
+    from trialguard.config import Config
+    from trialguard.reports import writers
+
+    t0 = time.perf_counter()
+    cfg = Config()
+    if engine_name == "dask":
+        from trialguard.distributed import run_dask
+
+        result = run_dask([str(folder)], cfg, workers=workers, chunk_records=chunk_records)
+    else:
+        result = engine.run([str(folder)], cfg, chunk_records=chunk_records)
+    t1 = time.perf_counter()
+    for name, write in sorted(writers().items()):
+        write(result, out)
+    t2 = time.perf_counter()
+    stages = {k: round(v, 3) for k, v in result.timings.items()}
+    stages["reports"] = round(t2 - t1, 3)
+    f = result.findings
+    return {
+        "wall_s": t2 - t0,
+        "stages": stages,
+        "peak_rss_mb": round(peak_rss_mb(), 1),
+        "records_checked": result.dataset.records.checked,
+        "records_rejected": result.dataset.records.rejected,
+        "findings": len(f),
+        "findings_by_rule": {k: int(v) for k, v in sorted(f["rule"].value_counts().items())} if len(f) else {},
+        "flagged": sorted(set(zip(f["trial_id"], f["rule"].str[:3]))),
+    }
+
+
+def child_gx(folder: Path) -> dict:
+    """Great Expectations on the column-level rules vs trialguard's schema rules, same canonical tables."""
+    try:
+        from trialguard.gx import compare_column_rules
+    except ImportError as e:
+        return {"gx_s": None, "gx_ratio": None, "gx_note": f"not available: {e}"}
+    return compare_column_rules([str(folder)])
+
+
+def run_child(*args: str) -> dict:
+    proc = subprocess.run([sys.executable, __file__, "--child", *args], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"benchmark step {args[0]} failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description="trialguard benchmark")
+    ap.add_argument("--records", type=int)
+    ap.add_argument("--chunk-records", type=int, default=2000)
+    ap.add_argument("--engine", choices=["local", "dask"], default="local")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--skip-gx", action="store_true")
+    ap.add_argument("--child", nargs="+")
+    args = ap.parse_args()
+
+    if args.child:
+        kind, folder = args.child[0], Path(args.child[1])
+        if kind == "floor":
+            out = child_floor(folder)
+        elif kind == "full":
+            out = child_full(folder, Path(args.child[2]), int(args.child[3]), args.child[4], int(args.child[5]))
+        else:
+            out = child_gx(folder)
+        print(json.dumps(out))
+        return
+
+    from bench.generate import faults_file, generate
+
+    n = args.records
+    folder = HERE / "out" / f"v2-{n}"
+    if not faults_file(folder).exists():
+        generate(n, folder)
+    faults = json.loads(faults_file(folder).read_text())["faults"]
+    floor = run_child("floor", str(folder))
+    full = run_child("full", str(folder), str(HERE / "out" / f"report-{n}"), str(args.chunk_records), args.engine,
+                     str(args.workers))
+    flagged = {tuple(x) for x in full.pop("flagged")}
+    found = sum((nct, FAULT_RULES[kind]) in flagged for nct, kind in faults.items())
+    result = {
+        "records": n,
+        "engine": args.engine,
+        "chunk_records": args.chunk_records,
+        "wall_s": round(full["wall_s"], 3),
+        "records_per_s": round(n / full["wall_s"], 1),
+        "peak_rss_mb": full["peak_rss_mb"],
+        "stages": full["stages"],
+        "parse_floor_s": round(floor["parse_floor_s"], 3),
+        "ratio_to_floor": round(full["wall_s"] / floor["parse_floor_s"], 2),
+        "records_checked": full["records_checked"],
+        "records_rejected": full["records_rejected"],
+        "findings": full["findings"],
+        "findings_by_rule": full["findings_by_rule"],
+        "injected_faults": len(faults),
+        "injected_faults_found": found,
+    }
+    if args.skip_gx:
+        result.update(gx_s=None, gx_ratio=None)
+    else:
+        result.update(run_child("gx", str(folder)))
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
