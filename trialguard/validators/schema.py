@@ -100,10 +100,11 @@ def _table_findings(table: str, df: pd.DataFrame) -> pd.DataFrame:
 
 
 def schema_findings(ds: Dataset) -> pd.DataFrame:
-    """All TG1xx findings of the dataset, computed once (keyed on the identity of its tables)."""
-    key = tuple(id(t) for t in ds.tables.values())
+    """All TG1xx findings of the dataset, computed once (keyed on the identity of its tables, which the cache
+    holds on to, so that a replaced table is never mistaken for the one it replaced)."""
+    key = tuple(ds.tables.values())
     cached = ds.__dict__.get(_CACHE)
-    if cached is not None and cached[0] == key:
+    if cached is not None and len(cached[0]) == len(key) and all(a is b for a, b in zip(cached[0], key)):
         return cached[1]
     parts = [_table_findings(t, df.reset_index(drop=True)) for t, df in ds.tables.items() if t in SCHEMAS and len(df)]
     parts = [p for p in parts if len(p)]
