@@ -18,6 +18,11 @@ def text(s: pd.Series) -> pd.Series:
     return s.astype(object).where(s.notna(), "").astype(str).str.strip()
 
 
+def num_text(s: pd.Series, missing: str = "?") -> pd.Series:
+    """Whole numbers as text ("12"), `missing` for absent values."""
+    return s.astype("Int64").astype(object).map(lambda v: missing if v is pd.NA else str(v)).astype(object)
+
+
 def label(df: pd.DataFrame) -> pd.Series:
     """What a curator calls a count: its category, else its class, else its measure ("Female", "SLEDAI 0")."""
     out = text(df["category"])

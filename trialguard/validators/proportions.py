@@ -16,7 +16,8 @@ import pandas as pd
 from trialguard.dataset import Dataset
 from trialguard.findings import Severity, emit
 from trialguard.numbers import NEAREST, conventions_matching, decimals, format_fixed, parse_decimal, round_to
-from trialguard.validators._categories import SET_KEY, key_frame, label, measure_label, text, with_group_sizes
+from trialguard.validators._categories import (SET_KEY, key_frame, label, measure_label, num_text, text,
+                                               with_group_sizes)
 from trialguard.validators.registry import rule
 
 MAX_DECIMALS = 6  # more decimals than this on a percentage of people is not a rounding question
@@ -230,7 +231,7 @@ def percent_infeasible(ds: Dataset) -> pd.DataFrame:
         counted = grp["count"].notna()
         if counted.any():
             shown = " and ".join(dict.fromkeys(
-                (grp["count"].astype(str).where(counted, "") + " (").where(counted, "")
+                (num_text(grp["count"], "") + " (").where(counted, "")
                 + _shown(grp["percent_text"]) + pd.Series(")", index=grp.index).where(counted, "")))
         subject = (label(grp) if len(grp) == 1 else measure_label(grp)).iloc[0]
         if bound is not None:

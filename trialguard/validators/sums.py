@@ -12,7 +12,8 @@ import pandas as pd
 
 from trialguard.dataset import Dataset
 from trialguard.findings import Severity, emit
-from trialguard.validators._categories import GROUP_KEY, SET_KEY, key_frame, label, measure_label, text, with_group_sizes
+from trialguard.validators._categories import (GROUP_KEY, SET_KEY, key_frame, label, measure_label, num_text, text,
+                                               with_group_sizes)
 from trialguard.validators.registry import rule
 
 
@@ -25,7 +26,7 @@ def _category_sets(ds: Dataset, flag: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     rows = with_group_sizes(rows, ds.groups)
     keys = key_frame(rows, SET_KEY)
     work = keys.assign(count=rows["count"], known=rows["count"].notna(), denom=rows["denom"], group_n=rows["group_n"],
-                       row=rows.index, item=rows["count"].astype(str).where(rows["count"].notna(), "?") + " (" + label(rows) + ")")
+                       row=rows.index, item=num_text(rows["count"]) + " (" + label(rows) + ")")
     agg = work.groupby(SET_KEY, sort=False).agg(
         total=("count", "sum"), complete=("known", "all"), size=("known", "size"),
         denoms=("denom", "nunique"), denom=("denom", "max"), group_n=("group_n", "max"), row=("row", "first"),
@@ -34,7 +35,7 @@ def _category_sets(ds: Dataset, flag: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     agg = agg[agg["n"].notna() & (agg["size"] >= 2)]
     agg["n"] = agg["n"].astype(int)
     agg["total"] = agg["total"].astype(int)
-    fields = work.assign(loc=text(rows["loc"]), value=rows["count"].astype(str)).groupby(SET_KEY, sort=False)
+    fields = work.assign(loc=text(rows["loc"]), value=num_text(rows["count"], "")).groupby(SET_KEY, sort=False)
     agg["fields"] = pd.Series({k: dict(zip(g["loc"], g["value"])) for k, g in fields})
     return rows, agg
 
@@ -119,7 +120,8 @@ def arms_do_not_sum_to_total(ds: Dataset) -> pd.DataFrame:
     # category counts
     c = ds.counts
     cat = ["source_id", "trial_id", "block", "measure", "class_title", "category"]
-    ck = key_frame(c, cat + ["group_id"]).assign(count=c["count"], known=c["count"].notna(), row=c.index)
+    ck = key_frame(c, cat + ["group_id"]).assign(count=c["count"], known=c["count"].notna(), row=c.index,
+                                                 item=num_text(c["count"]))
     arm_ids = key_frame(arms, GROUP_KEY).assign(_arm=True)
     tot_ids = key_frame(totals, GROUP_KEY).assign(_tot=True)
     ck = ck.merge(arm_ids, on=GROUP_KEY, how="left").merge(tot_ids, on=GROUP_KEY, how="left")
@@ -127,7 +129,7 @@ def arms_do_not_sum_to_total(ds: Dataset) -> pd.DataFrame:
     tot_rows = ck[ck["_tot"].fillna(False).astype(bool)]
     if len(arm_rows) and len(tot_rows):
         s = arm_rows.groupby(cat, sort=False).agg(arm_total=("count", "sum"), complete=("known", "all"),
-                                                  items=("count", lambda x: " + ".join(x.astype(str))))
+                                                  items=("item", " + ".join))
         m = tot_rows.merge(s.reset_index(), on=cat, how="inner")
         m = m[m["complete"] & m["count"].notna() & (m["arm_total"] != m["count"])]
         if len(m):
@@ -184,7 +186,7 @@ def parts_do_not_sum(ds: Dataset) -> pd.DataFrame:
     m = _parts(ds.groups)
     if m.empty:
         return emit(ds.groups.iloc[0:0], message="")
-    m = m.assign(known=m["n"].notna(), item=m["n"].astype(str).where(m["n"].notna(), "?") + " (" + m["title"] + ")")
+    m = m.assign(known=m["n"].notna(), item=num_text(m["n"]) + " (" + m["title"] + ")")
     block = ["source_id", "trial_id", "block", "parent"]
     agg = m.groupby(block, sort=False).agg(total=("n", "sum"), complete=("known", "all"), parent_n=("parent_n", "first"),
                                            parent_row=("parent_row", "first"), exhaustive=("exhaustive", "first"),
