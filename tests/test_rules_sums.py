@@ -1,5 +1,7 @@
 """TG205-TG209: categories vs their group, arms vs the Total, cohort parts vs the cohort."""
 
+import pandas as pd
+
 from builders import brief, dataset, run
 
 P = {"trial_id": "T1", "source_id": "src", "file": "src.yaml", "block": "cohort", "group_id": "all"}
@@ -81,6 +83,16 @@ def test_arms_not_adding_up_to_total():
         "Female (Sex: Female, Male): arms 4 + 3 = 7, but Total is 8",
     ]
     assert run(_baseline(total_n=10, total_female=7), "TG2").empty
+
+
+def test_arms_that_are_parts_of_the_total_are_summed_once():
+    # the CT.gov adapter makes the arms parts of the Total: TG209 compares the sizes, TG207 only the categories
+    ds = _baseline(total_n=11, total_female=7)
+    ds.groups["parent"] = ["BG002", "BG002", None]
+    ds.groups["parts_exhaustive"] = pd.array([None, None, True], dtype="boolean")
+    found = run(ds, "TG2")
+    assert brief(found) == [("TG209", "T1", "/g/2", "error")]
+    assert found["message"][0] == "Parts of Total: 5 (Drug) + 5 (Placebo) = 10, but Total has 11"
 
 
 # --- TG208 / TG209 cohort parts ----------------------------------------------------------------------------------

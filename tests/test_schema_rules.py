@@ -37,7 +37,8 @@ def test_negative_counts_one_finding_per_value():
 
 
 @pytest.mark.parametrize("text, code", [("0", None), ("100", None), ("100.0%", None), ("100.1", "TG103"),
-                                        ("-0.5", "TG103"), ("NA", None), ("83,3", "TG104"), ("about 40", "TG104")])
+                                        ("-0.5", "TG103"), ("NA", None), ("83,3", "TG104"), ("12..5", "TG104"),
+                                        ("about 40", None), ("<5", None)])
 def test_percent_text_range_and_readability(text, code):
     found = run(dataset(counts=[{**P, "loc": "/c/0", "percent_text": text}]), "TG1")
     assert found["rule"].tolist() == ([] if code is None else [code])
@@ -83,8 +84,10 @@ def test_parent_must_name_a_group_of_the_same_block():
     assert brief(found) == [("TG108", "NCT01234567", "/g/2", "error"), ("TG108", "NCT01234567", "/g/3", "error")]
 
 
-def test_not_available_number_text_is_accepted():
-    ds = dataset(counts=[{**P, "loc": "/c/0", "count_text": "NA", "denom_text": "30,600"}],
+def test_not_available_and_inexact_number_text_is_accepted():
+    # registry markers and thousands separators; curated records keep inexact amounts in words
+    ds = dataset(counts=[{**P, "loc": "/c/0", "count_text": "NA", "denom_text": "30,600"},
+                         {**P, "loc": "/c/1", "count_text": "all", "denom_text": "approximately 20"}],
                  flow=[{**P, "loc": "/f/0", "n_text": "12", "kind": "milestone"}])
     assert run(ds, "TG1").empty
 

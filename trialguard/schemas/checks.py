@@ -49,10 +49,21 @@ def _per_unique(s: pd.Series, fn) -> pd.Series:
     return s.map(ok).fillna(True).astype(bool)
 
 
+_INEXACT_PREFIX = re.compile(r"^\s*(?:[<>~\u2248\u2264\u2265]=?)\s*")
+
+
+def readable_number(v) -> bool:
+    """Text that is a number, a not-available marker, a bound ("<5", ">=30"), or words ("all", "approximately
+    20": curated records keep inexact amounts as written). Only number-like text that is not a well-formed
+    number ("12..5", "1,23", "4 5") is unreadable: a typo that hides the value."""
+    if is_not_available(v) or any(ch.isalpha() for ch in str(v)):
+        return True
+    return parse_decimal(_INEXACT_PREFIX.sub("", str(v))) is not None
+
+
 def number_text() -> pa.Check:
-    """A number written as text is a number or a not-available marker ("NA")."""
-    return pa.Check(lambda s: _per_unique(s, lambda v: is_not_available(v) or parse_decimal(v) is not None),
-                    error=coded(UNREADABLE_NUMBER, "a number (or NA)"))
+    """A number written as text is readable (see `readable_number`)."""
+    return pa.Check(lambda s: _per_unique(s, readable_number), error=coded(UNREADABLE_NUMBER, "a number (or NA)"))
 
 
 def percent_in_range() -> pa.Check:

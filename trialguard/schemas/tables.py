@@ -26,6 +26,7 @@ FLOW_KIND = frozenset({"MILESTONE", "WITHDRAWAL"})
 AE_KIND = frozenset({"TERM", "TOTAL", "DEATHS"})
 
 # table -> column -> extra checks
+# (checks of columns that a table does not have are ignored, so that adapters may add columns later)
 COLUMN_CHECKS: dict[str, dict[str, list[pa.Check]]] = {
     "trials": {
         "trial_id": [ck.trial_id()],
@@ -36,7 +37,9 @@ COLUMN_CHECKS: dict[str, dict[str, list[pa.Check]]] = {
         **{d: [ck.partial_date()] for d in TRIAL_DATES},
         **{f"{d}_type": [ck.vocabulary(DATE_TYPE)] for d in TRIAL_DATES},
     },
-    "sources": {"kind": [ck.vocabulary(SOURCE_KIND)], "published": [ck.partial_date()]},
+    # `published` is the date as written; its parsed interval, when the adapter provides one, must be real dates
+    "sources": {"kind": [ck.vocabulary(SOURCE_KIND)], "published_lo": [ck.partial_date()],
+                "published_hi": [ck.partial_date()]},
     "groups": {"n": [ck.non_negative()], "n_text": [ck.number_text()]},
     "counts": {
         "count": [ck.non_negative()],

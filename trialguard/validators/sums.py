@@ -103,10 +103,15 @@ def arms_do_not_sum_to_total(ds: Dataset) -> pd.DataFrame:
         return emit(totals, message="")
     block = ["source_id", "trial_id", "block"]
     parts = []
-    # group sizes
-    ak = key_frame(arms, block).assign(n=arms["n"], known=arms["n"].notna(), title=text(arms["title"]))
+    # group sizes (unless every arm names the Total as its parent: then TG209 compares the parts with it)
+    tot_of = key_frame(totals, block).assign(total_id=text(totals["group_id"]))
+    ak = key_frame(arms, block).assign(n=arms["n"], known=arms["n"].notna(), parent=text(arms["parent"]))
+    ak = ak.merge(tot_of, on=block, how="left")
+    ak["linked"] = ak["parent"] == ak["total_id"]
+    linked = ak.groupby(block, sort=False)["linked"].transform("all")
+    ak = ak[~linked.to_numpy()]
     asum = ak.groupby(block, sort=False).agg(total=("n", "sum"), complete=("known", "all"), arms=("n", "size"))
-    tk = key_frame(totals, block).assign(n=totals["n"], row=totals.index)
+    tk = key_frame(totals, block).assign(n=totals["n"], row=totals.index.to_numpy())
     m = tk.merge(asum.reset_index(), on=block, how="inner")
     m = m[m["complete"] & m["n"].notna() & (m["total"] != m["n"])]
     if len(m):
