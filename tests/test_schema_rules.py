@@ -74,6 +74,12 @@ def test_duplicate_group_is_one_finding_not_one_per_column():
                                    "rows after the first are duplicates")
 
 
+def test_repeated_intervention_names_are_not_duplicate_keys():
+    # NCT00547573 lists "Drug: tadalafil" twice (10 mg and 20 mg arms); intervention groups are keyed by name
+    g = {**P, "block": "interventions", "group_id": "Drug: tadalafil"}
+    assert run(dataset(groups=[{**g, "loc": "/i/0"}, {**g, "loc": "/i/1"}]), "TG1").empty
+
+
 def test_parent_must_name_a_group_of_the_same_block():
     C = {**P, "block": "cohort"}
     ds = dataset(groups=[{**C, "loc": "/g/0", "group_id": "all", "n": 12},

@@ -131,11 +131,19 @@ def trial_id() -> pa.Check:
     return pa.Check(lambda s: _per_unique(s, ok), error=coded(INVALID_TRIAL_ID, "NCT followed by 8 digits"))
 
 
-def unique_key(columns: list[str]) -> pa.Check:
-    """Rows after the first with the same key; the first occurrence is the one kept."""
+def unique_key(columns: list[str], exempt: dict[str, str] | None = None) -> pa.Check:
+    """Rows after the first with the same key fail; rows where a column equals its `exempt` value are not
+    keyed (e.g. intervention groups, whose id is a name the registry may legitimately repeat)."""
     error = coded(DUPLICATE_KEY, f"unique ({', '.join(columns)})")
     SUBJECT_COLUMNS[error] = list(columns)
-    return pa.Check(lambda df: ~df.duplicated(columns, keep="first"), error=error)
+
+    def check(df: pd.DataFrame) -> pd.Series:
+        keyed = pd.Series(True, index=df.index)
+        for col, value in (exempt or {}).items():
+            keyed &= df[col].astype(object).ne(value)
+        return ~(df.duplicated(columns, keep="first") & keyed)
+
+    return pa.Check(check, error=error)
 
 
 def parent_exists() -> pa.Check:
