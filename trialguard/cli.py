@@ -102,6 +102,24 @@ def validate(paths, out_dir, formats, fail_on, select, ignore, config_path, excl
     sys.exit(code)
 
 
+@cli.command()
+@click.argument("articles", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=str))
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Folder for the extracted records (NAME.yaml beside a copy of NAME.txt).")
+def extract(articles, out_dir) -> None:
+    """Extract curated-format records (with quotes and character spans) from ARTICLES (UTF-8 .txt)."""
+    from trialguard.extract.write import extract_file
+
+    failed = False
+    for a in articles:
+        try:
+            click.echo(f"wrote {extract_file(Path(a), Path(out_dir))}")
+        except (UnicodeDecodeError, OSError, ValueError) as e:
+            click.echo(f"error: {a}: {type(e).__name__}: {e}", err=True)
+            failed = True
+    sys.exit(2 if failed else 0)
+
+
 @cli.command("rules")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 def list_rules(fmt: str) -> None:

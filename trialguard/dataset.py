@@ -46,8 +46,10 @@ TABLES: dict[str, dict[str, str]] = {
         "kind": "str",  # registry, journal, conference, press, news
         "title": "str",
         "publisher": "str",
-        "published": "str",
+        "published": "str",  # as written (curated records) or ISO
         "url": "str",
+        "published_lo": "str",  # ISO day interval of `published` (trialguard.dates)
+        "published_hi": "str",
     },
     "groups": {
         **PROVENANCE,
@@ -77,6 +79,7 @@ TABLES: dict[str, dict[str, str]] = {
         "exhaustive": "boolean",  # the categories of this measure/class cover every participant
         "exclusive": "boolean",  # a participant is in at most one category
         "quote": "str",
+        "time_frame": "str",  # when the count was taken, as written ("12 months after infusion")
     },
     "stats": {
         **PROVENANCE,
@@ -150,6 +153,8 @@ TABLES: dict[str, dict[str, str]] = {
         "population": "str",
         "flags": "str",  # space-separated
         "quote": "str",
+        "block": "str",  # block of group_id: arms, interventions, flow, ..., cohort
+        "level": "Int64",  # dose-escalation level (1, 2, ...) where the source numbers or orders its levels
     },
     "events": {
         **PROVENANCE,
@@ -164,6 +169,7 @@ TABLES: dict[str, dict[str, str]] = {
         "geography": "str",
         "population": "str",
         "quote": "str",
+        "product": "str",  # the named product, the most specific level of modality
     },
     "texts": {  # free text of a record that extractors read (registry summaries, descriptions, article text)
         **PROVENANCE,
@@ -185,6 +191,9 @@ TABLES: dict[str, dict[str, str]] = {
         "event_date_hi": "str",
         "hedged": "boolean",
         "quote": "str",
+        "product": "str",
+        "claim_date_lo": "str",  # ISO day interval of claim_date (trialguard.dates)
+        "claim_date_hi": "str",
     },
 }
 

@@ -153,7 +153,7 @@ def combine(parts: list[Partition], config: Config, skipped: list[str]) -> RunRe
         tables[t] = pd.concat(frames, ignore_index=True) if frames else empty_table(t)
     ingested = Dataset.concat([p.ingested for p in parts] + duplicates)
     ds = Dataset(tables=tables, rejections=ingested.rejections, records=ingested.records, inputs=ingested.inputs,
-                 skipped=skipped)
+                 skipped=skipped + ingested.skipped)
     found = [p.findings for p in parts] + [run_rules(ds, cross_rules, config)]
     timings = {k: sum(p.timings.get(k, 0.0) for p in parts) for k in ("ingest", "rules")}
     timings["rules"] += time.perf_counter() - t0

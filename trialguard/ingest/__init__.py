@@ -77,7 +77,7 @@ def read_paths(paths: Iterable[str], limits: Limits | None = None, exclude: Iter
     """Plan and read `paths` in one go (see `plan` and `read_files`)."""
     files, skipped = plan(paths, exclude)
     ds = read_files(files, limits, chunk_records, on_chunk)
-    ds.skipped = skipped
+    ds.skipped = skipped + ds.skipped
     return ds
 
 

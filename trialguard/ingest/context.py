@@ -46,6 +46,7 @@ class IngestContext:
         self.rejected_rows: list[dict] = []
         self.records = Accounting()
         self.inputs: list[str] = []
+        self.skipped: list[str] = []  # archive members that are not inputs (a README inside a zip)
         self.seen: dict[tuple[str, str], tuple[str, str]] = {}  # (kind, id) -> (file, loc) of the accepted record
 
     def reject(self, rule: Rule, file: str, loc: str, message: str, *, trial_id: str = "",
@@ -101,4 +102,5 @@ class IngestContext:
         self.flush()
         ds = self.builder.build(self.records, rejections_frame(self.rejected_rows), self.inputs)
         ds.record_ids = dict(self.seen)
+        ds.skipped = list(self.skipped)
         return ds

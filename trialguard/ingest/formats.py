@@ -9,8 +9,14 @@ from trialguard.ingest.context import IngestContext
 Adapter = Callable[[IngestContext, str, bytes], None]
 
 
+def suffix_of(name: str) -> str:
+    """The suffix of a file or archive member name ('a.zip!dir.v2/NCT1.json' -> 'json'), '' when none."""
+    last = name.rsplit("!", 1)[-1].rsplit("/", 1)[-1]
+    return last.rsplit(".", 1)[-1].lower() if "." in last else ""
+
+
 def adapter_for(name: str, data: bytes) -> Adapter | None:
-    suffix = name.rsplit("!", 1)[-1].rsplit(".", 1)[-1].lower() if "." in name else ""
+    suffix = suffix_of(name)
     if suffix == "zip":
         from trialguard.ingest import archive
         return archive.read

@@ -25,7 +25,7 @@ def depth_exceeds(obj, limit: int) -> bool:
 def decode(ctx: IngestContext, name: str, data: bytes, loc: str = ""):
     """Parse one JSON text; on failure reject it and return None."""
     try:
-        text = data.decode("utf-8")
+        text = data.decode("utf-8-sig")  # a byte-order mark is legal at the start of a UTF-8 file
     except UnicodeDecodeError as e:
         ctx.reject(tg0.UNREADABLE_FILE, name, loc, f"not UTF-8 text (byte {e.start}: {data[e.start:e.start+1]!r})")
         return None
@@ -42,7 +42,9 @@ def decode(ctx: IngestContext, name: str, data: bytes, loc: str = ""):
 
 
 def read(ctx: IngestContext, name: str, data: bytes) -> None:
-    if name.lower().endswith((".ndjson", ".jsonl")):
+    from trialguard.ingest.formats import suffix_of
+
+    if suffix_of(name) in ("ndjson", "jsonl"):
         read_lines(ctx, name, data)
         return
     obj = decode(ctx, name, data)
