@@ -142,6 +142,16 @@ def test_smallest_n_known_values():
     assert smallest_n(((50, 0, 0),), 10_000) is None      # 0 patients cannot be 50%
 
 
+def test_stated_denominator_bounds_n_when_count_is_unknown():
+    # seed 000: "103 evaluable patients ... ORR was 96.1%" (99 of 103)
+    rows = [{**P, "loc": "/c/0", "measure": "ORR", "percent_text": "96.1", "denom": 103},
+            {**P, "loc": "/c/1", "measure": "MRD-", "percent_text": "96.5", "denom": 103},  # 55 of 57: n <= 103
+            {**P, "loc": "/c/2", "measure": "CR", "percent_text": "99.2", "denom": 103}]   # needs n >= 118
+    found = run(dataset(counts=rows), "TG2")
+    assert brief(found) == [("TG203", "T1", "/c/2", "error")]
+    assert found["message"][0] == "CR: 99.2% needs a group of at least 118 participants, but the denominator is 103"
+
+
 def test_unknown_n_is_silent_when_feasible_and_unbounded():
     ds = dataset(counts=[
         {**P, "loc": "/c/0", "group_id": "no-prior-cart", "measure": "Response", "category": "ORR",
@@ -227,3 +237,17 @@ def test_percent_sum_one_sided_for_overlapping_or_partial_categories():
     # exclusive but not exhaustive: only too much is wrong
     assert run(dataset(counts=_sex("50", "45", exhaustive=False)), "TG204").empty
     assert run(dataset(counts=_sex("60", "45", exhaustive=False)), "TG204")["expected"].tolist() == ["<= 101%"]
+
+
+def test_registry_percent_without_count_is_not_judged():
+    # NCT02397473: "66.1" percentage of participants of 40 analysed, derived with a mixed model (not k of 40)
+    R = {"trial_id": "NCT02397473", "source_id": "ctgov:NCT02397473", "file": "NCT02397473.json",
+         "block": "outcome/4", "group_id": "OG000"}
+    rows = [{**R, "loc": "/o/4/m/0", "measure": "PGI-I 1 or 2", "percent_text": "66.1", "denom": 40}]
+    src = [{"trial_id": "NCT02397473", "source_id": "ctgov:NCT02397473", "loc": "", "kind": "registry"}]
+    assert run(dataset(counts=rows, sources=src), "TG2").empty
+    # the same statement in an article is a share of at most 40 people, which 66.1% cannot be
+    article = [{**src[0], "source_id": "article", "kind": "news"}]
+    found = run(dataset(counts=[{**rows[0], "source_id": "article"}], sources=article), "TG2")
+    assert found["message"].tolist() == ["PGI-I 1 or 2: 66.1% needs a group of at least 56 participants, "
+                                         "but the denominator is 40"]
