@@ -187,7 +187,7 @@ def test_joint_percentages_share_one_denominator():
     found = run(dataset(counts=rows, groups=[{**P, "loc": "/g/0", "n": 84}]), "TG203")
     assert brief(found) == [("TG203", "T1", "/c/0", "error")]
     assert found["message"][0] == (f"Response: 98.9% and 82.4% need a group of at least {joint} participants, "
-                                   f"but the group has 84")
+                                   f"but the group has 83")
     assert run(dataset(counts=rows, groups=[{**P, "loc": "/g/0", "n": joint - 1}]), "TG203")["severity"].tolist() \
         == ["warning"]
     assert run(dataset(counts=rows, groups=[{**P, "loc": "/g/0", "n": joint}]), "TG203").empty
@@ -251,3 +251,33 @@ def test_registry_percent_without_count_is_not_judged():
     found = run(dataset(counts=[{**rows[0], "source_id": "article"}], sources=article), "TG2")
     assert found["message"].tolist() == ["PGI-I 1 or 2: 66.1% needs a group of at least 56 participants, "
                                          "but the denominator is 40"]
+
+
+# --- the seed records: consistent statements are judged, and a changed number is caught --------------------------
+
+from conftest import FIXTURES  # noqa: E402
+from trialguard.ingest import read_paths  # noqa: E402
+
+
+def _seed(stem):
+    return read_paths([str(FIXTURES / "seeds" / f"{stem}.yaml")])
+
+
+def test_seed_003_percentages_pass_and_a_changed_one_fails():
+    ds = _seed("003_4e21d2fb698166af")
+    assert run(ds, "TG2").empty  # "Ten of the 12 patients were female (83.3%)", "7 patients (58%)"
+    c = ds.counts
+    c.loc[c["percent_text"] == "83.3", "percent_text"] = "88.3"
+    found = run(ds, "TG2")
+    assert brief(found) == [("TG202", c.at[0, "trial_id"], "/trials/0/cohorts/0/counts/0", "error")]
+    assert found["message"][0] == "female 10 of 12 is 83.3%, reported 88.3%"
+
+
+def test_seed_000_subgroup_percentages_are_bounded_by_the_parent_cohort():
+    ds = _seed("000_693a2ea73ebc0759")
+    assert run(ds, "TG2").empty  # 98.9% and 82.4% of the patients without prior CAR-T, among 103 evaluable
+    g = ds.groups
+    g.loc[g["group_id"] == "no-prior-car-t", "n"] = 83  # 98.9% needs 87 (84 if rounded up)
+    found = run(ds, "TG2")
+    assert brief(found) == [("TG203", "fumanba-1", "/trials/1/cohorts/1/counts/0", "error")]
+    assert found["message"][0] == "overall response rate: 98.9% needs a group of at least 87 participants, but the group has 83"
