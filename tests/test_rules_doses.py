@@ -66,9 +66,11 @@ def test_tg504_mixed_basis_without_cap():
     assert list(zip(f["loc"], f["observed"])) == [("/a/0", "2×10^6 CAR-T cells/kg | 2×10^8 CAR-T cells")]
 
 
-def test_tg504_weight_bands_in_registry_text_are_a_cap():
-    text = {"loc": "/arms/0/description", "field": "arm_description", "group_id": "Arm A",
-            "text": "2×10^6 cells/kg for patients ≤50 kg; 1×10^8 cells for patients >50 kg"}
+def test_tg504_registry_regimen_phases_are_not_mixed_doses():
+    """NCT00739934: IV 7 mg/kg for a week, then oral 200 mg — one arm, two phases, no error."""
+    text = {"loc": "/clinical_study/intervention[1]/description", "field": "intervention_description",
+            "group_id": "Drug: voriconazole", "text": "Study Days 1 to 7: IV voriconazole 7 mg/kg q12h. "
+            "Study Days 8 to 14: Oral voriconazole (POS) 200 mg q12h"}
     assert findings("TG504", [], texts=[text]).empty
 
 
@@ -113,7 +115,7 @@ def test_every_ctgov_fixture_dose_span_parses():
     """All dose spans in the CT.gov fixtures' arm, intervention and results-group text; a sample exactly."""
     s = _dose_spans().summary(ROOT / "fixtures" / "ctgov")
     assert s["unit_mentions_without_span"] == []
-    assert s["flags"] == {}
+    assert s["flags"] == {"per_time": 2}  # "5 mg/day", "40mg p.o./ day"
     spans = {t: v for t, v in s["spans"].items()}
     assert spans["Test 1: 100 mg Chewable, Without Water"] == ["100 mg"]
     text = next(t for t in spans if t.startswith("Test 1 Formulation: Sildenafil citrate 100 milligram (mg)"))
