@@ -305,7 +305,8 @@ def percents_do_not_sum(ds: Dataset) -> pd.DataFrame:
     scale = pd.Series(10 ** (top - pct["pct_d"].fillna(top).astype("int64")), index=rows.index, dtype="Int64")
     frame_ = key_frame(rows, SET_KEY).assign(
         v2=two * pct["pct_p"] * scale, slack2=scale, has=pct["pct_p"].notna(),
-        exhaustive=rows["exhaustive"].fillna(False).astype(bool), exclusive=rows["exclusive"].fillna(False).astype(bool))
+        exhaustive=rows["exhaustive"].fillna(False).astype(bool),
+        exclusive=rows["exclusive"].fillna(False).astype(bool))
     agg = frame_.groupby(SET_KEY, sort=False).agg(
         v2=("v2", "sum"), slack2=("slack2", "sum"), has=("has", "all"), size=("has", "size"),
         exhaustive=("exhaustive", "all"), exclusive=("exclusive", "all"))

@@ -44,7 +44,8 @@ def _set_findings(rows: pd.DataFrame, work: pd.DataFrame, bad: pd.DataFrame, rel
     members = work.merge(bad[[]].reset_index(), on=SET_KEY, how="inner")  # only the offending sets' rows
     member_rows = rows.loc[members["row"].to_numpy()]
     members = members.assign(item=(num_text(member_rows["count"]) + " (" + label(member_rows) + ")").to_numpy(),
-                             loc=text(member_rows["loc"]).to_numpy(), value=num_text(member_rows["count"], "").to_numpy())
+                             loc=text(member_rows["loc"]).to_numpy(),
+                             value=num_text(member_rows["count"], "").to_numpy())
     by_set = members.groupby(SET_KEY, sort=False)
     items = by_set["item"].agg(" + ".join).reindex(bad.index)
     fields = {k: dict(zip(g["loc"], g["value"])) for k, g in by_set}
@@ -56,9 +57,10 @@ def _set_findings(rows: pd.DataFrame, work: pd.DataFrame, bad: pd.DataFrame, rel
         if quote:
             ev["quote"] = quote
         evidence.append(ev)
-    return emit(first, message=pd.Series(msg, index=first.index), observed=pd.Series(
-        bad["total"].astype(str).to_numpy(), index=first.index), expected=pd.Series(expected.to_numpy(), index=first.index),
-        evidence=pd.Series(evidence, index=first.index, dtype=object))
+    at = first.index
+    observed = pd.Series(bad["total"].astype(str).to_numpy(), index=at)
+    return emit(first, message=pd.Series(msg, index=at), observed=observed,
+                expected=pd.Series(expected.to_numpy(), index=at), evidence=pd.Series(evidence, index=at, dtype=object))
 
 
 @rule("TG205", "exclusive-categories-exceed-n", Severity.ERROR,
@@ -151,7 +153,8 @@ def arms_do_not_sum_to_total(ds: Dataset) -> pd.DataFrame:
             msg = (label(rows).to_numpy() + " (" + measure_label(rows).to_numpy() + "): arms " + m["items"].to_numpy()
                    + " = " + arm_total + ", but Total is " + tot)
             parts.append(emit(rows, message=pd.Series(msg, index=rows.index),
-                              observed=pd.Series(tot, index=rows.index), expected=pd.Series(arm_total, index=rows.index)))
+                              observed=pd.Series(tot, index=rows.index),
+                              expected=pd.Series(arm_total, index=rows.index)))
     parts = [p for p in parts if len(p)]
     return pd.concat(parts, ignore_index=True) if parts else emit(totals.iloc[0:0], message="")
 
@@ -200,7 +203,8 @@ def parts_do_not_sum(ds: Dataset) -> pd.DataFrame:
         return emit(ds.groups.iloc[0:0], message="")
     m = m.assign(known=m["n"].notna(), item=num_text(m["n"]) + " (" + m["title"] + ")")
     block = ["source_id", "trial_id", "block", "parent"]
-    agg = m.groupby(block, sort=False).agg(total=("n", "sum"), complete=("known", "all"), parent_n=("parent_n", "first"),
+    agg = m.groupby(block, sort=False).agg(total=("n", "sum"), complete=("known", "all"),
+                                           parent_n=("parent_n", "first"),
                                            parent_row=("parent_row", "first"), exhaustive=("exhaustive", "first"),
                                            parent_title=("parent_title", "first"), items=("item", " + ".join))
     agg = agg[agg["parent_n"].notna()]
