@@ -2,3 +2,6 @@
 
 from trialguard.validators import ingestion  # noqa: F401
 from trialguard.validators import doses  # noqa: F401
+from trialguard.validators import schema  # noqa: F401
+from trialguard.validators import proportions  # noqa: F401
+from trialguard.validators import sums  # noqa: F401
