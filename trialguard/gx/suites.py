@@ -78,9 +78,10 @@ def _row_expectation(stats: dict, code: str) -> dict | None:
     cols = stats["columns"]
     kwargs: dict = {"column": cols[0]} if len(cols) == 1 else {"column_list": list(cols)}
     if stats.get("exempt"):
-        # rows whose column equals its exempt value are not keyed (same as the pandera check)
-        kwargs["row_condition"] = " and ".join(f"{c} != {json.dumps(v)}" for c, v in stats["exempt"].items())
-        kwargs["condition_parser"] = "pandas"
+        # rows whose column equals its exempt value are not keyed (same as the pandera check); GX 1.x condition
+        (column, value), = stats["exempt"].items()
+        kwargs["row_condition"] = {"type": "comparison", "column": {"name": column}, "operator": "!=",
+                                   "parameter": value}
     kind = "expect_column_values_to_be_unique" if len(cols) == 1 else "expect_compound_columns_to_be_unique"
     return _expectation(kind, kwargs, code, stats)
 
@@ -142,7 +143,7 @@ How the checks are expressed:
   accepts exactly the strings trialguard accepts (tested character by character; Python `re` semantics, which is
   what GX's pandas engine uses; other engines' regex dialects may differ);
 - unique keys: `expect_compound_columns_to_be_unique` / `expect_column_values_to_be_unique` (intervention groups
-  are exempt through a pandas `row_condition`). GX marks *every* row of a duplicated key, trialguard marks the
+  are exempt through a `row_condition`). GX marks *every* row of a duplicated key, trialguard marks the
   rows after the first;
 - column presence and type: `expect_column_to_exist`, `expect_column_values_to_be_of_type` (GX reads the scalar
   type, so nullable Int64/boolean columns are checked as int64/bool).
