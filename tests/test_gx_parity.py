@@ -120,3 +120,23 @@ def test_suites_load_in_gx_and_name_their_tables():
         s = ExpectationSuite(**json.loads(json.dumps(spec)))
         assert s.name == f"trialguard.{table}"
         assert all(e.meta["trialguard"]["code"].startswith("TG1") for e in s.expectations)
+
+
+def test_validate_gx_docs_builds_data_docs_and_links_them(broken, both_runs, tmp_path):
+    from click.testing import CliRunner
+
+    from trialguard.cli import cli
+
+    out, docs = tmp_path / "report", tmp_path / "gx"
+    result = CliRunner().invoke(cli, ["validate", str(broken), "--out", str(out), "--gx-docs", str(docs),
+                                      "--format", "json", "--chunk-records", "2"])
+    assert result.exit_code == 1, result.output
+    assert (docs / "index.html").is_file()
+    doc = json.loads((out / "findings.json").read_text())
+    gx = doc["gx_docs"]
+    assert gx["index"] == (docs / "index.html").as_posix() and gx["href"] == "../gx/index.html"
+    chunks = both_runs[1]
+    assert len(chunks) == 2
+    assert gx["validations"] == sum(1 for ds in chunks for df in ds.tables.values() if len(df))
+    tg_by_rule = {k: v for k, v in doc["summary"]["by_rule"].items() if k[:3] == "TG1" and k != "TG107"}
+    assert {k: v for k, v in gx["by_rule"].items() if k != "TG107"} == tg_by_rule
