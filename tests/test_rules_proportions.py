@@ -142,6 +142,16 @@ def test_smallest_n_known_values():
     assert smallest_n(((50, 0, 0),), 10_000) is None      # 0 patients cannot be 50%
 
 
+def test_stated_denominator_bounds_n_when_count_is_unknown():
+    # seed 000: "103 evaluable patients ... ORR was 96.1%" (99 of 103)
+    rows = [{**P, "loc": "/c/0", "measure": "ORR", "percent_text": "96.1", "denom": 103},
+            {**P, "loc": "/c/1", "measure": "MRD-", "percent_text": "96.5", "denom": 103},  # 55 of 57: n <= 103
+            {**P, "loc": "/c/2", "measure": "CR", "percent_text": "99.2", "denom": 103}]   # needs n >= 118
+    found = run(dataset(counts=rows), "TG2")
+    assert brief(found) == [("TG203", "T1", "/c/2", "error")]
+    assert found["message"][0] == "CR: 99.2% needs a group of at least 118 participants, but the denominator is 103"
+
+
 def test_unknown_n_is_silent_when_feasible_and_unbounded():
     ds = dataset(counts=[
         {**P, "loc": "/c/0", "group_id": "no-prior-cart", "measure": "Response", "category": "ORR",
@@ -227,3 +237,48 @@ def test_percent_sum_one_sided_for_overlapping_or_partial_categories():
     # exclusive but not exhaustive: only too much is wrong
     assert run(dataset(counts=_sex("50", "45", exhaustive=False)), "TG204").empty
     assert run(dataset(counts=_sex("60", "45", exhaustive=False)), "TG204")["expected"].tolist() == ["<= 101%"]
+
+
+def test_registry_percent_without_count_is_not_judged():
+    # NCT02397473: "66.1" percentage of participants of 40 analysed, derived with a mixed model (not k of 40)
+    R = {"trial_id": "NCT02397473", "source_id": "ctgov:NCT02397473", "file": "NCT02397473.json",
+         "block": "outcome/4", "group_id": "OG000"}
+    rows = [{**R, "loc": "/o/4/m/0", "measure": "PGI-I 1 or 2", "percent_text": "66.1", "denom": 40}]
+    src = [{"trial_id": "NCT02397473", "source_id": "ctgov:NCT02397473", "loc": "", "kind": "registry"}]
+    assert run(dataset(counts=rows, sources=src), "TG2").empty
+    # the same statement in an article is a share of at most 40 people, which 66.1% cannot be
+    article = [{**src[0], "source_id": "article", "kind": "news"}]
+    found = run(dataset(counts=[{**rows[0], "source_id": "article"}], sources=article), "TG2")
+    assert found["message"].tolist() == ["PGI-I 1 or 2: 66.1% needs a group of at least 56 participants, "
+                                         "but the denominator is 40"]
+
+
+# --- the seed records: consistent statements are judged, and a changed number is caught --------------------------
+
+from conftest import FIXTURES  # noqa: E402
+from trialguard.ingest import read_paths  # noqa: E402
+
+
+def _seed(stem):
+    return read_paths([str(FIXTURES / "seeds" / f"{stem}.yaml")])
+
+
+def test_seed_003_percentages_pass_and_a_changed_one_fails():
+    ds = _seed("003_4e21d2fb698166af")
+    assert run(ds, "TG2").empty  # "Ten of the 12 patients were female (83.3%)", "7 patients (58%)"
+    c = ds.counts
+    c.loc[c["percent_text"] == "83.3", "percent_text"] = "88.3"
+    found = run(ds, "TG2")
+    assert brief(found) == [("TG202", c.at[0, "trial_id"], "/trials/0/cohorts/0/counts/0", "error")]
+    assert found["message"][0] == "female 10 of 12 is 83.3%, reported 88.3%"
+
+
+def test_seed_000_subgroup_percentages_are_bounded_by_the_parent_cohort():
+    ds = _seed("000_693a2ea73ebc0759")
+    assert run(ds, "TG2").empty  # 98.9% and 82.4% of the patients without prior CAR-T, among 103 evaluable
+    g = ds.groups
+    g.loc[g["group_id"] == "no-prior-car-t", "n"] = 83  # 98.9% needs 87 (84 if rounded up)
+    found = run(ds, "TG2")
+    assert brief(found) == [("TG203", "fumanba-1", "/trials/1/cohorts/1/counts/0", "error")]
+    assert found["message"][0] == ("overall response rate: 98.9% needs a group of at least 87 participants, "
+                                   "but the group has 83")

@@ -127,3 +127,57 @@ def test_part_larger_than_whole():
     found = run(_cohort(5, [6], False), "TG2")
     assert brief(found) == [("TG209", "T1", "/g/0", "warning"), ("TG208", "T1", "/g/1", "error")]
     assert found["message"][1] == "DL1: 6 participants, but All treated, which it is part of, has 5"
+
+
+# --- real records ------------------------------------------------------------------------------------------------
+
+from conftest import FIXTURES  # noqa: E402
+from trialguard.ingest import read_paths  # noqa: E402
+
+
+def _read(*names):
+    return read_paths([str(FIXTURES / n) for n in names])
+
+
+def test_real_ctgov_records_raise_no_count_or_schema_findings():
+    ds = _read("ctgov")
+    # the invariants are exercised, not vacuous: standard baseline partitions and Total groups are present
+    assert ds.counts["exhaustive"].fillna(False).sum() >= 100
+    assert ds.groups["is_total"].fillna(False).sum() >= 9
+    found = run(ds, "TG1", "TG2")
+    assert found.empty, found[["rule", "trial_id", "loc", "message"]].to_string()
+
+
+def test_mutated_real_baseline_count_is_caught():
+    # NCT00301262 baseline "Sex: Female, Male": one more female in the first arm breaks the arm's sex partition
+    # (TG205: more than its N) and the Total column (TG207)
+    ds = _read("ctgov/v2/NCT00301262.json")
+    c = ds.counts
+    female = c.index[(c["block"] == "baseline") & (c["measure"] == "Sex: Female, Male") & (c["category"] == "Female")]
+    first = female[0]
+    assert c.at[first, "group_id"] == "BG000"
+    c.loc[first, "count"] = c.at[first, "count"] + 1
+    found = run(ds, "TG2")
+    male = c.index[(c["block"] == "baseline") & (c["measure"] == "Sex: Female, Male") & (c["category"] == "Male")]
+    total_female = c.loc[female][c.loc[female, "group_id"] == "BG002"].index[0]
+    assert brief(found) == sorted([("TG205", "NCT00301262", c.at[first, "loc"], "error"),
+                                   ("TG207", "NCT00301262", c.at[total_female, "loc"], "error")],
+                                  key=lambda f: f[2])
+    assert male.size == 3  # two arms and the Total
+
+
+def test_seed_records_flag_only_the_sledai_statement():
+    """004: "5 patients, 4 of whom had an SLEDAI-2K score of 0 and only 2 had a score of 2" is flagged; the
+    consistent statements are judged and pass: 83.3% and 7 (58%) of 12 (GRIM), 3 + 3 + 6 = 12 (parts),
+    96.1% of 103 and 98.9% / 82.4% of a subgroup of the 103 (feasible n), 4 females + 1 male = 5 (partition)."""
+    ds = _read("seeds")
+    c = ds.counts
+    stated = set(zip(c["percent_text"].dropna(), c.loc[c["percent_text"].notna(), "denom"].astype(object)))
+    assert {("83.3", 12), ("58", 12), ("96.1", 103)} <= stated
+    assert {"98.9", "82.4"} <= set(c["percent_text"].dropna())
+    assert sorted(ds.groups.loc[ds.groups["parent"] == "all", "n"].tolist()) == [3, 3, 6]
+    found = run(ds, "TG1", "TG2")
+    assert brief(found) == [("TG205", "erlangen-cd19-cart-sle-natmed2022", "/trials/0/cohorts/0/counts/8", "error")]
+    assert found["source_id"].tolist() == ["004_c6221abd67a46fe7"]
+    assert found["message"][0] == ("SLEDAI-2K score: 4 (0) + 2 (2) = 6 participants in mutually exclusive "
+                                   "categories, but the group has 5")

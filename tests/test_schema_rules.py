@@ -121,3 +121,15 @@ def test_rules_lists_schema_and_count_rules(runner):
     for code in expected:
         assert rules[code]["summary"] and rules[code]["rationale"] and rules[code]["name"]
     assert rules["TG202"]["family"] == "counts and proportions" and rules["TG103"]["family"] == "schema"
+
+
+def test_source_dates_as_written_are_free_but_their_interval_is_checked():
+    src = {"trial_id": "", "source_id": "001", "file": "001.yaml", "loc": "/source", "kind": "news"}
+    ok = dataset(sources=[{**src, "published": "April 24, 2024", "published_lo": "2024-04-24",
+                           "published_hi": "2024-04-24"}])
+    assert run(ok, "TG1").empty
+    bad = dataset(sources=[{**src, "published": "February 30, 2024", "published_lo": "2024-02-30"}])
+    found = run(bad, "TG1")
+    assert brief(found) == [("TG106", "", "/source", "error")]
+    assert found["message"][0] == ("sources.published_lo '2024-02-30' is not a calendar date "
+                                   "(YYYY, YYYY-MM or YYYY-MM-DD)")

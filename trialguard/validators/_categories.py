@@ -13,9 +13,13 @@ SET_KEY = ["source_id", "trial_id", "block", "group_id", "measure", "class_title
 GROUP_KEY = ["source_id", "trial_id", "block", "group_id"]
 
 
-def text(s: pd.Series) -> pd.Series:
-    """Strings with missing values as ""."""
-    return s.astype(object).where(s.notna(), "").astype(str).str.strip()
+def text(s: pd.Series, strip: bool = True) -> pd.Series:
+    """Strings with missing values as "" (stripped of surrounding blanks unless `strip` is False)."""
+    if pd.api.types.is_string_dtype(s.dtype) and s.dtype != object:
+        out = s.fillna("")
+    else:
+        out = s.astype(object).where(s.notna(), "").astype(str)
+    return out.str.strip() if strip else out
 
 
 def num_text(s: pd.Series, missing: str = "?") -> pd.Series:
@@ -49,7 +53,7 @@ def group_sizes(groups: pd.DataFrame) -> pd.DataFrame:
 
 def key_frame(df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
     """Key columns with missing values as "" so that groupby and merge keep every row."""
-    return pd.DataFrame({c: text(df[c]) for c in cols}, index=df.index)
+    return pd.DataFrame({c: text(df[c], strip=False) for c in cols}, index=df.index)
 
 
 def with_group_sizes(counts: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:

@@ -179,79 +179,90 @@ def _search_limit(items, bound: int | None) -> int | None:
     return min(max(caps), SEARCH_LIMIT)
 
 
-@rule("TG203", "percent-infeasible", Severity.ERROR,
-      summary="Percentages with no stated denominator cannot come from any group size the record allows.",
-      rationale="A percentage P with d decimals is k/n of a group for some n (the smallest such n is reported); "
-                "several percentages of one measure and group share their n. When the group's size, its parent "
-                "cohort's size or the trial's actual enrollment bounds n, no n up to that bound may fit: an "
-                "error (warning when only truncation or ceiling rounding fits). Without a bound nothing is "
-                "reported unless stated counts make it impossible.",
-      example="98.9% of a cohort of at most 50 needs n >= 87", tables=("counts", "groups", "trials"))
-def percent_infeasible(ds: Dataset) -> pd.DataFrame:
+_BOUNDS = (  # column, how a message names it; the smallest known one bounds n
+    ("denom", "the denominator is"),
+    ("group_n", "the group has"),
+    ("parent_n", "the cohort it belongs to has"),
+    ("enrollment_bound", "the trial enrolled"),
+)
+
+
+def _undetermined_percents(ds: Dataset) -> pd.DataFrame:
+    """Percentages whose count or denominator is not stated, with the tightest known bound on their n."""
     c = with_group_sizes(ds.counts, ds.groups)
     pct = parse_percents(c["percent_text"])
-    rows = c[c["denom"].isna() & pct["pct_p"].notna()].copy()
-    if rows.empty:
-        return emit(rows, message="")
+    rows = c[(c["denom"].isna() | c["count"].isna()) & pct["pct_p"].notna()]
+    # A registry's percent-unit result is a reported number, often a model estimate ("derived with a
+    # generalized linear mixed model", NCT02397473) rather than k of n: without its count it is not judged.
+    src = ds.sources
+    registry = set(src.loc[text(src["kind"]).str.lower().eq("registry"), "source_id"])
+    rows = rows[~(rows["source_id"].isin(registry) & rows["count"].isna())].copy()
     rows[["pct_p", "pct_d"]] = pct.loc[rows.index, ["pct_p", "pct_d"]]
     tr = ds.trials
     actual = tr[text(tr["enrollment_type"]).str.upper().eq("ACTUAL") & tr["enrollment"].notna()]
     enrol = key_frame(actual, ["source_id", "trial_id"]).assign(enrollment_bound=actual["enrollment"])
     enrol = enrol.drop_duplicates(["source_id", "trial_id"])
-    rk = key_frame(rows, SET_KEY)
-    rows = rows.assign(**{f"_k_{c}": rk[c] for c in SET_KEY})
+    keys = key_frame(rows, SET_KEY).assign(denom=num_text(rows["denom"], ""))
+    rows = rows.assign(**{f"_k_{c}": keys[c] for c in keys.columns})
     rows = rows.reset_index().merge(enrol.rename(columns={"source_id": "_k_source_id", "trial_id": "_k_trial_id"}),
                                     on=["_k_source_id", "_k_trial_id"], how="left").set_index("index")
-    bounds = rows[["group_n", "parent_n", "enrollment_bound"]].astype("Float64")
+    bounds = rows[[col for col, _ in _BOUNDS]].astype("Float64")
     rows["bound"] = bounds.min(axis=1, skipna=True).astype("Int64")
-    rows["bound_kind"] = np.select(
-        [bounds["group_n"].eq(rows["bound"]).fillna(False), bounds["parent_n"].eq(rows["bound"]).fillna(False),
-         bounds["enrollment_bound"].eq(rows["bound"]).fillna(False)],
-        ["the group has", "the cohort it belongs to has", "the trial enrolled"], default="")
-    items = [(int(p), int(d), None if pd.isna(k) else int(k))
-             for p, d, k in zip(rows["pct_p"], rows["pct_d"], rows["count"])]
-    rows["_item"] = pd.Series(items, index=rows.index, dtype=object)
-    keycols = [f"_k_{c}" for c in SET_KEY]
-    sets = rows.groupby(keycols, sort=False, dropna=False)
+    rows["bound_kind"] = np.select([bounds[col].eq(rows["bound"]).fillna(False) for col, _ in _BOUNDS],
+                                   [words for _, words in _BOUNDS], default="")
+    rows["_item"] = pd.Series([(int(p), int(d), None if pd.isna(k) else int(k))
+                               for p, d, k in zip(rows["pct_p"], rows["pct_d"], rows["count"])],
+                              index=rows.index, dtype=object)
+    return rows
+
+
+def _stated(grp: pd.DataFrame) -> str:
+    """ "98.9% and 82.4%" or "7 (58%)": the percentages of a set as the source states them."""
+    counted = grp["count"].notna()
+    shown = (num_text(grp["count"], "") + " (").where(counted, "") + _shown(grp["percent_text"]) \
+        + pd.Series(")", index=grp.index).where(counted, "")
+    return " and ".join(dict.fromkeys(shown))
+
+
+@rule("TG203", "percent-infeasible", Severity.ERROR,
+      summary="Percentages without a stated count or denominator fit no group size the record allows.",
+      rationale="A percentage P with d decimals is k/n for some whole k <= n (the smallest such n is reported); "
+                "percentages of one measure and group share their n. n is bounded by the stated denominator "
+                "(an analysed N may be larger than a percentage's own denominator, so it is a bound, not n), the "
+                "group's size, its parent cohort's size and the trial's actual enrollment: no n up to the "
+                "tightest bound may fit is an error (a warning when only truncation or ceiling rounding fits). "
+                "Without any bound nothing is reported unless stated counts make it impossible.",
+      example="98.9% of a cohort of at most 50 needs n >= 87", tables=("counts", "groups", "trials"))
+def percent_infeasible(ds: Dataset) -> pd.DataFrame:
+    rows = _undetermined_percents(ds)
     out, extra, sev, firsts = [], [], [], []
     solved: dict = {}
-    for _, grp in sets:
-        bound = grp["bound"].iloc[0]
-        bound = None if pd.isna(bound) else int(bound)
-        items_g = tuple(sorted(set(grp["_item"])))
-        key = (items_g, bound)
-        if key not in solved:
-            solved[key] = _judge(items_g, bound)
-        verdict = solved[key]
-        if verdict is None:
+    keycols = [f"_k_{c}" for c in SET_KEY + ["denom"]]
+    for _, grp in rows.groupby(keycols, sort=False, dropna=False):
+        bound = None if grp["bound"].isna().all() else int(grp["bound"].min())
+        key = (tuple(sorted(set(grp["_item"]))), bound)
+        if key not in solved:  # the same statement recurs across groups and trials: judge it once
+            solved[key] = _judge(*key)
+        if solved[key] is None:
             continue
-        severity, needed, fits = verdict
-        first = grp.index[0]
-        shown = " and ".join(dict.fromkeys(_shown(grp["percent_text"])))
-        counted = grp["count"].notna()
-        if counted.any():
-            shown = " and ".join(dict.fromkeys(
-                (num_text(grp["count"], "") + " (").where(counted, "")
-                + _shown(grp["percent_text"]) + pd.Series(")", index=grp.index).where(counted, "")))
+        severity, needed, fits = solved[key]
         subject = (label(grp) if len(grp) == 1 else measure_label(grp)).iloc[0]
         if bound is not None:
             verb = "need" if len(grp) > 1 else "needs"
             need = f"{verb} a group of at least {needed} participants" if needed else "fit no group size"
-            msg = f"{subject}: {shown} {need}, but {grp['bound_kind'].iloc[0]} {bound}"
-            expected = f"n <= {bound}"
+            kind = grp.loc[grp["bound"] == bound, "bound_kind"].iloc[0]
+            msg, expected = f"{subject}: {_stated(grp)} {need}, but {kind} {bound}", f"n <= {bound}"
         else:
-            msg = f"{subject}: {shown} cannot be shares of one group of any size"
-            expected = "some n"
-        if fits:
-            msg += f" (fits only if {fits})"
-        firsts.append(first)
-        out.append((msg, f"n >= {needed}" if needed else "no n", expected))
+            msg, expected = f"{subject}: {_stated(grp)} cannot be shares of one group of any size", "some n"
+        firsts.append(grp.index[0])
+        out.append((msg + (f" (fits only if {fits})" if fits else ""), f"n >= {needed}" if needed else "no n",
+                    expected))
         sev.append(str(severity))
         extra.append({"fields": {str(l): str(p) for l, p in zip(grp["loc"], grp["percent_text"])},
                       "smallest_n": needed if needed else None, "bound": bound})
-    if not firsts:
-        return emit(rows.iloc[0:0], message="")
     bad = rows.loc[firsts]
+    if bad.empty:
+        return emit(bad, message="")
     msgs = pd.DataFrame(out, index=bad.index, columns=["message", "observed", "expected"])
     return emit(bad, message=msgs["message"], observed=msgs["observed"], expected=msgs["expected"],
                 evidence=_evidence(bad, extra), severity=pd.Series(sev, index=bad.index))
@@ -264,8 +275,7 @@ def _judge(items, bound: int | None):
         return None
     if smallest_n(items, limit) is not None:
         return None
-    fits = [name for name, label_ in (("truncate", "truncated"), ("ceiling", "rounded up"))
-            if smallest_n(items, limit, name) is not None]
+    fits = [name for name in ("truncate", "ceiling") if smallest_n(items, limit, name) is not None]
     unbounded = _search_limit(items, None)
     needed = smallest_n(items, unbounded if unbounded is not None else SEARCH_LIMIT)
     if fits:
@@ -295,7 +305,8 @@ def percents_do_not_sum(ds: Dataset) -> pd.DataFrame:
     scale = pd.Series(10 ** (top - pct["pct_d"].fillna(top).astype("int64")), index=rows.index, dtype="Int64")
     frame_ = key_frame(rows, SET_KEY).assign(
         v2=two * pct["pct_p"] * scale, slack2=scale, has=pct["pct_p"].notna(),
-        exhaustive=rows["exhaustive"].fillna(False).astype(bool), exclusive=rows["exclusive"].fillna(False).astype(bool))
+        exhaustive=rows["exhaustive"].fillna(False).astype(bool),
+        exclusive=rows["exclusive"].fillna(False).astype(bool))
     agg = frame_.groupby(SET_KEY, sort=False).agg(
         v2=("v2", "sum"), slack2=("slack2", "sum"), has=("has", "all"), size=("has", "size"),
         exhaustive=("exhaustive", "all"), exclusive=("exclusive", "all"))

@@ -17,42 +17,50 @@ from trialguard.validators._categories import (GROUP_KEY, SET_KEY, key_frame, la
 from trialguard.validators.registry import rule
 
 
-def _category_sets(ds: Dataset, flag: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Rows whose `flag` is set, and per category set: total (sum of known counts), complete, n, first row."""
+def _category_sets(ds: Dataset, flag: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Rows whose `flag` is set, their set keys, and per category set: total (sum of known counts), complete
+    (every category has a count), n (the shared denominator, else the group's size), first row."""
     c = ds.counts
     rows = c[c[flag].fillna(False).astype(bool)]
     if rows.empty:
-        return rows, pd.DataFrame()
+        return rows, pd.DataFrame(), pd.DataFrame()
     rows = with_group_sizes(rows, ds.groups)
-    keys = key_frame(rows, SET_KEY)
-    work = keys.assign(count=rows["count"], known=rows["count"].notna(), denom=rows["denom"], group_n=rows["group_n"],
-                       row=rows.index, item=num_text(rows["count"]) + " (" + label(rows) + ")")
+    work = key_frame(rows, SET_KEY).assign(count=rows["count"], known=rows["count"].notna(), denom=rows["denom"],
+                                           group_n=rows["group_n"], row=rows.index)
     agg = work.groupby(SET_KEY, sort=False).agg(
         total=("count", "sum"), complete=("known", "all"), size=("known", "size"),
-        denoms=("denom", "nunique"), denom=("denom", "max"), group_n=("group_n", "max"), row=("row", "first"),
-        items=("item", " + ".join))
+        denoms=("denom", "nunique"), denom=("denom", "max"), group_n=("group_n", "max"), row=("row", "first"))
     agg["n"] = agg["denom"].where(agg["denoms"] == 1, pd.NA).fillna(agg["group_n"])
     agg = agg[agg["n"].notna() & (agg["size"] >= 2)]
     agg["n"] = agg["n"].astype(int)
     agg["total"] = agg["total"].astype(int)
-    fields = work.assign(loc=text(rows["loc"]), value=num_text(rows["count"], "")).groupby(SET_KEY, sort=False)
-    agg["fields"] = pd.Series({k: dict(zip(g["loc"], g["value"])) for k, g in fields})
-    return rows, agg
+    return rows, work, agg
 
 
-def _set_findings(rows: pd.DataFrame, bad: pd.DataFrame, relation: str, expected: pd.Series) -> pd.DataFrame:
+def _set_findings(rows: pd.DataFrame, work: pd.DataFrame, bad: pd.DataFrame, relation: str,
+                  expected: pd.Series) -> pd.DataFrame:
+    """One finding per offending set, at its first category; the message lists every category's count."""
     first = rows.loc[bad["row"].to_numpy()]
-    msg = (measure_label(first).to_numpy() + ": " + bad["items"].to_numpy() + " = " + bad["total"].astype(str).to_numpy()
+    members = work.merge(bad[[]].reset_index(), on=SET_KEY, how="inner")  # only the offending sets' rows
+    member_rows = rows.loc[members["row"].to_numpy()]
+    members = members.assign(item=(num_text(member_rows["count"]) + " (" + label(member_rows) + ")").to_numpy(),
+                             loc=text(member_rows["loc"]).to_numpy(),
+                             value=num_text(member_rows["count"], "").to_numpy())
+    by_set = members.groupby(SET_KEY, sort=False)
+    items = by_set["item"].agg(" + ".join).reindex(bad.index)
+    fields = {k: dict(zip(g["loc"], g["value"])) for k, g in by_set}
+    msg = (measure_label(first).to_numpy() + ": " + items.to_numpy() + " = " + bad["total"].astype(str).to_numpy()
            + f" participants in {relation} categories, but the group has " + bad["n"].astype(str).to_numpy())
     evidence = []
-    for quote, fields in zip(text(first["quote"]), bad["fields"]):
-        ev = {"fields": fields}
+    for quote, key in zip(text(first["quote"]), bad.index):
+        ev = {"fields": fields[key]}
         if quote:
             ev["quote"] = quote
         evidence.append(ev)
-    return emit(first, message=pd.Series(msg, index=first.index), observed=pd.Series(
-        bad["total"].astype(str).to_numpy(), index=first.index), expected=pd.Series(expected.to_numpy(), index=first.index),
-        evidence=pd.Series(evidence, index=first.index, dtype=object))
+    at = first.index
+    observed = pd.Series(bad["total"].astype(str).to_numpy(), index=at)
+    return emit(first, message=pd.Series(msg, index=at), observed=observed,
+                expected=pd.Series(expected.to_numpy(), index=at), evidence=pd.Series(evidence, index=at, dtype=object))
 
 
 @rule("TG205", "exclusive-categories-exceed-n", Severity.ERROR,
@@ -61,11 +69,11 @@ def _set_findings(rows: pd.DataFrame, bad: pd.DataFrame, relation: str, expected
       example="SLEDAI-2K at 3 months: score 0 4 + score 2 2 = 6 participants, but the group has 5",
       tables=("counts", "groups"))
 def exclusive_categories_exceed_n(ds: Dataset) -> pd.DataFrame:
-    rows, agg = _category_sets(ds, "exclusive")
+    rows, work, agg = _category_sets(ds, "exclusive")
     if agg.empty:
         return emit(rows.iloc[0:0], message="")
     bad = agg[agg["total"] > agg["n"]]
-    return _set_findings(rows, bad, "mutually exclusive", "<= " + bad["n"].astype(str))
+    return _set_findings(rows, work, bad, "mutually exclusive", "<= " + bad["n"].astype(str))
 
 
 @rule("TG206", "exhaustive-categories-short-of-n", Severity.ERROR,
@@ -74,11 +82,11 @@ def exclusive_categories_exceed_n(ds: Dataset) -> pd.DataFrame:
                 "are also mutually exclusive). Checked only when every category has a count.",
       example="Sex: Female 6 + Male 5 = 11 participants, but the group has 12", tables=("counts", "groups"))
 def exhaustive_categories_short(ds: Dataset) -> pd.DataFrame:
-    rows, agg = _category_sets(ds, "exhaustive")
+    rows, work, agg = _category_sets(ds, "exhaustive")
     if agg.empty:
         return emit(rows.iloc[0:0], message="")
     bad = agg[agg["complete"] & (agg["total"] < agg["n"])]
-    return _set_findings(rows, bad, "exhaustive", ">= " + bad["n"].astype(str))
+    return _set_findings(rows, work, bad, "exhaustive", ">= " + bad["n"].astype(str))
 
 
 def _split_total(groups: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -125,26 +133,28 @@ def arms_do_not_sum_to_total(ds: Dataset) -> pd.DataFrame:
     # category counts
     c = ds.counts
     cat = ["source_id", "trial_id", "block", "measure", "class_title", "category"]
-    ck = key_frame(c, cat + ["group_id"]).assign(count=c["count"], known=c["count"].notna(), row=c.index,
-                                                 item=num_text(c["count"]))
+    ck = key_frame(c, cat + ["group_id"]).assign(count=c["count"], known=c["count"].notna(), row=c.index)
     arm_ids = key_frame(arms, GROUP_KEY).assign(_arm=True)
     tot_ids = key_frame(totals, GROUP_KEY).assign(_tot=True)
     ck = ck.merge(arm_ids, on=GROUP_KEY, how="left").merge(tot_ids, on=GROUP_KEY, how="left")
     arm_rows = ck[ck["_arm"].fillna(False).astype(bool)]
     tot_rows = ck[ck["_tot"].fillna(False).astype(bool)]
     if len(arm_rows) and len(tot_rows):
-        s = arm_rows.groupby(cat, sort=False).agg(arm_total=("count", "sum"), complete=("known", "all"),
-                                                  items=("item", " + ".join))
+        s = arm_rows.groupby(cat, sort=False).agg(arm_total=("count", "sum"), complete=("known", "all"))
         m = tot_rows.merge(s.reset_index(), on=cat, how="inner")
         m = m[m["complete"] & m["count"].notna() & (m["arm_total"] != m["count"])]
         if len(m):
+            offending = arm_rows.merge(m[cat], on=cat, how="inner")  # arm counts of the offending categories only
+            items = offending.assign(item=num_text(offending["count"])).groupby(cat, sort=False)["item"].agg(" + ".join)
+            m = m.merge(items.reset_index().rename(columns={"item": "items"}), on=cat, how="left")
             rows = c.loc[m["row"].to_numpy()]
             tot = m["count"].astype(int).astype(str).to_numpy()
             arm_total = m["arm_total"].astype(int).astype(str).to_numpy()
             msg = (label(rows).to_numpy() + " (" + measure_label(rows).to_numpy() + "): arms " + m["items"].to_numpy()
                    + " = " + arm_total + ", but Total is " + tot)
             parts.append(emit(rows, message=pd.Series(msg, index=rows.index),
-                              observed=pd.Series(tot, index=rows.index), expected=pd.Series(arm_total, index=rows.index)))
+                              observed=pd.Series(tot, index=rows.index),
+                              expected=pd.Series(arm_total, index=rows.index)))
     parts = [p for p in parts if len(p)]
     return pd.concat(parts, ignore_index=True) if parts else emit(totals.iloc[0:0], message="")
 
@@ -193,7 +203,8 @@ def parts_do_not_sum(ds: Dataset) -> pd.DataFrame:
         return emit(ds.groups.iloc[0:0], message="")
     m = m.assign(known=m["n"].notna(), item=num_text(m["n"]) + " (" + m["title"] + ")")
     block = ["source_id", "trial_id", "block", "parent"]
-    agg = m.groupby(block, sort=False).agg(total=("n", "sum"), complete=("known", "all"), parent_n=("parent_n", "first"),
+    agg = m.groupby(block, sort=False).agg(total=("n", "sum"), complete=("known", "all"),
+                                           parent_n=("parent_n", "first"),
                                            parent_row=("parent_row", "first"), exhaustive=("exhaustive", "first"),
                                            parent_title=("parent_title", "first"), items=("item", " + ".join))
     agg = agg[agg["parent_n"].notna()]
