@@ -129,7 +129,7 @@ def test_validate_gx_docs_builds_data_docs_and_links_them(broken, both_runs, tmp
 
     out, docs = tmp_path / "report", tmp_path / "gx"
     result = CliRunner().invoke(cli, ["validate", str(broken), "--out", str(out), "--gx-docs", str(docs),
-                                      "--format", "json", "--chunk-records", "2"])
+                                      "--format", "json,html", "--chunk-records", "2"])
     assert result.exit_code == 1, result.output
     assert (docs / "index.html").is_file()
     doc = json.loads((out / "findings.json").read_text())
@@ -140,3 +140,5 @@ def test_validate_gx_docs_builds_data_docs_and_links_them(broken, both_runs, tmp
     assert gx["validations"] == sum(1 for ds in chunks for df in ds.tables.values() if len(df))
     tg_by_rule = {k: v for k, v in doc["summary"]["by_rule"].items() if k[:3] == "TG1" and k != "TG107"}
     assert {k: v for k, v in gx["by_rule"].items() if k != "TG107"} == tg_by_rule
+    html = (out / "index.html").read_text(encoding="utf-8")
+    assert f'<a href="../gx/index.html">Data Docs</a>: {gx["validations"]} validations' in html
