@@ -24,9 +24,9 @@ RECORDS = {
 }
 # sha256 of dump_text(...) of each folder, read in one go and enriched (doses and claims found in text)
 DIGESTS = {
-    "ctgov/v2": "58d6e7f93b475cfdfdfdadaedd79eac8fc86e4e13bf031b25faab10476e3d327",
-    "ctgov/xml": "08d14c53d87989961f30aef01181053d2825153a8275ce89394f81a6998f869a",
-    "ctgov (enriched)": "9e2163b86534d8ef5188fdd94b6e41862d036d82b93284547e9d93421a49e817",
+    "ctgov/v2": "70b723356b2798b6cd97645caab39bdcbf7adb1a1bf441771cfc571f61fb872b",
+    "ctgov/xml": "538039adc45950151da9f9331e1a0d8c6700ee390ce25e76457c671f0c7d469c",
+    "ctgov (enriched)": "745c1b8333485b8e80c71ce7bb9cc4e3d419016c3d3edaf77a36ec803c1b436b",
     "seeds (enriched)": "6211e968071dbf755c301dcbfbcf603f94e779a976afb4e17e2c2ece2fc0f362",
 }
 
@@ -71,15 +71,6 @@ def test_digest_sees_a_single_changed_cell():
     assert digest(ds) != before
 
 
-if __name__ == "__main__" and "--write" in sys.argv:
-    import os
-
-    os.chdir(ROOT)
-    for name, path in RECORDS.items():
-        (GOLDEN / golden_name(name)).write_text(dump_text(read_paths([path])), encoding="utf-8")
-    print({k: digest(current(k)) for k in DIGESTS})
-
-
 def extracted_claims() -> list[dict]:
     """Claims extracted from real registry descriptions and the seed articles, with and without context."""
     from trialguard.claims.extract import extract_claims
@@ -102,3 +93,12 @@ def test_claims_extracted_from_real_texts_match_pinned_digest():
     assert len(rows) == 41
     assert hashlib.sha256(text.encode("utf-8")).hexdigest() == \
         "c895bd4ecc28c3ff36da9d311d2556ca881744c6025cc64812ee3261962deb84"
+
+
+if __name__ == "__main__" and "--write" in sys.argv:
+    import os
+
+    os.chdir(ROOT)
+    for name, path in RECORDS.items():
+        (GOLDEN / golden_name(name)).write_text(dump_text(read_paths([path])), encoding="utf-8")
+    print({k: digest(current(k)) for k in DIGESTS})
