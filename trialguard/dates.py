@@ -21,6 +21,7 @@ from __future__ import annotations
 import calendar
 import re
 from datetime import date
+from functools import lru_cache
 
 MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
@@ -51,6 +52,12 @@ def date_interval(text: str | None) -> tuple[str, str] | None:
     """The ISO (lo, hi) days `text` can mean, or None when it is not a date this module reads."""
     if not isinstance(text, str):
         return None
+    return _interval(text)
+
+
+@lru_cache(maxsize=1 << 16)
+def _interval(text: str) -> tuple[str, str] | None:
+    """`date_interval` of one text; every rule that compares dates reads the same few thousand texts per chunk."""
     t = " ".join(text.strip().lower().split())
     if "/" in t:
         sides = t.split("/")

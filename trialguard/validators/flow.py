@@ -10,6 +10,7 @@ import pandas as pd
 
 from trialguard.dataset import Dataset
 from trialguard.findings import Severity, emit
+from trialguard.validators.derived import per_chunk
 from trialguard.validators.evidence import fields, fields_by, with_fields
 from trialguard.validators.groupmatch import match_groups
 from trialguard.validators.registry import rule
@@ -39,8 +40,10 @@ def _label(df: pd.DataFrame) -> pd.Series:
     return period + ", " + title
 
 
+@per_chunk("flow", "groups")
 def flow_cells(ds: Dataset) -> pd.DataFrame:
-    """One row per (record, period, group): n and loc of STARTED, COMPLETED and NOT COMPLETED."""
+    """One row per (record, period, group): n and loc of STARTED, COMPLETED and NOT COMPLETED (computed once per
+    chunk: six rules start from it)."""
     m = _milestones(ds)
     std = m[m["ms"].isin(STANDARD)].drop_duplicates(CELL + ["ms"])
     base = m.drop_duplicates(CELL)[CELL + ["file", "period_title"]]
@@ -81,8 +84,8 @@ def withdrawal_reasons_not_summing(ds: Dataset) -> pd.DataFrame:
     w = f[(f["kind"].fillna("").str.lower() == "withdrawal")]
     if w.empty:
         return emit(w, message="")
-    sums = w.groupby(CELL, sort=False, dropna=False).agg(reasons=("n", lambda s: s.fillna(0).sum()),
-                                                          nreasons=("n", "size")).reset_index()
+    sums = w.assign(n0=w["n"].fillna(0)).groupby(CELL, sort=False, dropna=False).agg(
+        reasons=("n0", "sum"), nreasons=("n", "size")).reset_index()
     periods = w[["trial_id", "source_id", "period"]].drop_duplicates()
     c = flow_cells(ds).merge(periods, on=["trial_id", "source_id", "period"])
     c = c[c["nc"].notna()].merge(sums, on=CELL, how="left")
@@ -107,8 +110,8 @@ def withdrawal_reasons_not_summing(ds: Dataset) -> pd.DataFrame:
 def period_start_not_previous_completed(ds: Dataset) -> pd.DataFrame:
     c = flow_cells(ds)
     key = ["trial_id", "source_id", "period"]
-    tot = c.groupby(key, sort=False).agg(s_tot=("s", lambda s: s.sum(min_count=1)),
-                                         c_tot=("c", lambda s: s.sum(min_count=1))).reset_index()
+    sums = c.groupby(key, sort=False)[["s", "c"]].sum(min_count=1)
+    tot = sums.rename(columns={"s": "s_tot", "c": "c_tot"}).reset_index()
     prev = tot[key + ["c_tot"]].copy()
     prev["period"] = prev["period"] + 1
     prev = prev.rename(columns={"c_tot": "prev_c"})
