@@ -126,6 +126,12 @@ def dose_sources_disagree(ds: Dataset) -> pd.DataFrame:
     d = d.assign(cohort=_cohort_key(d))
     d = d[d["cohort"].notna()]
     key = ["trial_id", "cohort", "basis", "dimension"]
+    # Only a cohort stated by two sources can disagree. Registry-only cohorts are most rows, and pairing them
+    # with themselves grew quadratically per cohort (gigabytes at 10k records) before the filter below
+    # dropped every pair; a missing source id counts as different, as in that filter.
+    by_cohort = d.groupby(key, dropna=False, sort=False)["source_id"]
+    d = d[by_cohort.transform("nunique").gt(1) | d["source_id"].isna().groupby(
+        [d[k] for k in key], dropna=False, sort=False).transform("any")]
     cols = key + ["source_id", "file", "loc", "raw", "quote", "base_lo"]
     pairs = d[cols].merge(d[cols], on=key, suffixes=("", "_o"))
     pairs = pairs[(pairs["source_id"] != pairs["source_id_o"]) & (pairs["base_lo"] >= 10 * pairs["base_lo_o"])]
