@@ -26,7 +26,7 @@ import pandas as pd
 from trialguard.claims.lexicon import lexicon
 from trialguard.claims.scope import FACETS, describe, normalize, relate, targets_of
 from trialguard.dataset import Dataset
-from trialguard.dates import date_interval
+from trialguard.dates import date_intervals
 from trialguard.findings import Severity, emit
 from trialguard.validators.registry import rule
 
@@ -34,13 +34,6 @@ CHECKED = ("first", "only", "never_reported")
 SCOPING = ("modality", "targets", "indication")  # a claim must restrict one of these to be checked
 TABLES = ("claims", "events", "sources")
 STRENGTH = {"TG701": 0, "TG702": 0, "TG703": 1, "TG704": 2}
-
-def _intervals(text: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """(lo, hi) ISO days of date texts, parsed once per distinct text."""
-    parsed = {t: date_interval(t) or (None, None) for t in text.dropna().unique()}
-    lo = text.map(lambda t: parsed.get(t, (None, None))[0] if isinstance(t, str) else None)
-    hi = text.map(lambda t: parsed.get(t, (None, None))[1] if isinstance(t, str) else None)
-    return lo.astype("object"), hi.astype("object")
 
 
 def _key(ids) -> str:
@@ -92,11 +85,11 @@ def _claims(ds: Dataset) -> pd.DataFrame:
     if c.empty:
         return c
     # the claim's date: its own, else its source's publication date
-    lo, hi = _intervals(c["claim_date"])
+    lo, hi = date_intervals(c["claim_date"])
     if "claim_date_lo" in c:  # curated records parse their dates when read
         lo, hi = c["claim_date_lo"].astype("object").fillna(lo), c["claim_date_hi"].astype("object").fillna(hi)
     pub = ds.sources.drop_duplicates("source_id").set_index("source_id")["published"]
-    plo, phi = _intervals(c["source_id"].map(pub))
+    plo, phi = date_intervals(c["source_id"].map(pub))
     c["claim_lo"], c["claim_hi"] = lo.fillna(plo), hi.fillna(phi)
     c["claim_date_shown"] = c["claim_date"].astype("object").fillna(c["source_id"].map(pub)).fillna("")
     own = _own_trial_dates(c, ds.events, lexicon())
