@@ -28,6 +28,7 @@ from trialguard.claims.scope import FACETS, describe, normalize, relate, targets
 from trialguard.dataset import Dataset
 from trialguard.dates import date_intervals
 from trialguard.findings import Severity, emit
+from trialguard.validators.memo import once_per_dataset
 from trialguard.validators.registry import rule
 
 CHECKED = ("first", "only", "never_reported")
@@ -132,16 +133,9 @@ def _relations(pairs: pd.DataFrame, facet: str) -> pd.Series:
     return pd.Series([rel[k] for k in zip(pairs[a], pairs[b])], index=pairs.index, dtype="object")
 
 
-_LAST: dict = {}
-
-
 def compare(ds: Dataset) -> pd.DataFrame:
     """The verdicts of all four rules, computed once per dataset (the rules share one comparison)."""
-    key = (id(ds.claims), id(ds.events), id(ds.sources), len(ds.claims), len(ds.events))
-    if _LAST.get("key") != key:
-        _LAST.clear()
-        _LAST.update(key=key, result=_compare(ds))
-    return _LAST["result"]
+    return once_per_dataset(ds, "claim_verdicts", TABLES, _compare)
 
 
 def _compare(ds: Dataset) -> pd.DataFrame:
