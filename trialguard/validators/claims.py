@@ -60,7 +60,7 @@ def _facet_keys(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _own_trial_dates(claims: pd.DataFrame, events: pd.DataFrame, lex) -> pd.DataFrame:
+def _own_trial_dates(claims: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
     """Per claim: the interval of its own trial's event of the claimed type, and of its trial's earliest report."""
     ev = events[(events["trial_id"].fillna("") != "") & events["date_hi"].notna()]
     keys = ["source_id", "trial_id"]
@@ -93,7 +93,7 @@ def _claims(ds: Dataset) -> pd.DataFrame:
     plo, phi = date_intervals(c["source_id"].map(pub))
     c["claim_lo"], c["claim_hi"] = lo.fillna(plo), hi.fillna(phi)
     c["claim_date_shown"] = c["claim_date"].astype("object").fillna(c["source_id"].map(pub)).fillna("")
-    own = _own_trial_dates(c, ds.events, lexicon())
+    own = _own_trial_dates(c, ds.events)
     ev_lo, ev_hi = c["event_date_lo"].astype("object"), c["event_date_hi"].astype("object")
     has_own = ev_lo.isna() & ev_hi.isna() & own["own_hi"].notna()
     has_rep = ev_lo.isna() & ev_hi.isna() & ~has_own & own["rep_hi"].notna()
