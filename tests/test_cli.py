@@ -41,3 +41,9 @@ def test_rules_json_lists_ingestion_codes(runner):
 def test_explain_unknown_rule_is_usage_error(runner):
     result = runner.invoke(cli, ["explain", "TG999"])
     assert result.exit_code == 2
+
+
+def test_every_rule_is_explained_with_an_example(runner):
+    codes = [r["code"] for r in json.loads(runner.invoke(cli, ["rules", "--format", "json"]).output)]
+    missing = [c for c in codes if "\nExample:\n" not in runner.invoke(cli, ["explain", c]).output]
+    assert missing == []

@@ -229,7 +229,9 @@ def _findings(ds: Dataset, code: str, default: Severity, what: str) -> pd.DataFr
       summary="A 'first' or 'only' claim is contradicted by an earlier event of another source inside its scope.",
       rationale="A claim that X is the first (or only) of its kind in a scope holds only if no event of that "
                 "kind lies inside the scope on every facet (modality, targets, indication, geography, "
-                "population) and ends before the claimed event starts.",
+                "population) and ends before the claimed event starts: contradicted when, for an event E of "
+                "another source, scope(E) is contained in scope(claim) on every facet and E.date_hi < "
+                "claimed.date_lo (dates are intervals of days).",
       example="'first lupus patient in the world to receive CAR-T' (2021) vs a CD19/BCMA CAR-T given to an SLE "
               "patient in mid-September 2019")
 def first_claim_contradicted(ds: Dataset) -> pd.DataFrame:
@@ -239,7 +241,8 @@ def first_claim_contradicted(ds: Dataset) -> pd.DataFrame:
 @rule("TG702", "never-reported-claim-contradicted", Severity.ERROR, scope="cross", tables=TABLES,
       summary="A 'never reported' claim is contradicted by an earlier report of another source inside its scope.",
       rationale="'Has never been reported' holds only if no presentation, publication or treatment inside the "
-                "claim's scope is dated before the claim.",
+                "claim's scope is dated before the claim: contradicted when a report E of another source has "
+                "scope(E) contained in scope(claim) on every facet and E.date_hi < claimed.date_lo.",
       example="'CAR-BCMA T-cell therapy has never been reported to treat autoimmune diseases' (2023) vs a "
               "CD19/BCMA CAR-T in SLE presented at ASH in December 2019")
 def never_reported_contradicted(ds: Dataset) -> pd.DataFrame:
@@ -248,14 +251,21 @@ def never_reported_contradicted(ds: Dataset) -> pd.DataFrame:
 
 @rule("TG703", "claim-scope-partial-overlap", Severity.WARNING, scope="cross", tables=TABLES,
       summary="An earlier event of another source overlaps a priority claim's scope only partly.",
-      rationale="The event is earlier, but on some facet it is broader than the claim, shares only some "
-                "targets, or does not state the facet; a curator decides whether it falls inside.")
+      rationale="The event is earlier (E.date_hi < claimed.date_lo), but on some facet it is broader than the "
+                "claim, shares only some targets, or does not state the facet (relation partial or unknown, none "
+                "disjoint); a curator decides whether it falls inside.",
+      example="'the first BCMA CAR-T given to a lupus patient' (2021) vs a CAR-T given to a patient with "
+              "autoimmune disease in 2019, targets not stated: scope overlaps only partly (targets unknown)")
 def claim_scope_partial_overlap(ds: Dataset) -> pd.DataFrame:
     return _findings(ds, "TG703", Severity.WARNING, "possibly contradicted by an earlier event")
 
 
 @rule("TG704", "claim-order-undetermined", Severity.INFO, scope="cross", tables=TABLES,
       summary="An event inside a priority claim's scope has a date interval overlapping the claimed event's.",
-      rationale="Dates are intervals; when they overlap, which came first cannot be decided from the sources.")
+      rationale="Dates are intervals; when they overlap (E.date_lo <= claimed.date_hi and E.date_hi >= "
+                "claimed.date_lo) for an event inside the claim's scope, which came first cannot be decided from "
+                "the sources.",
+      example="'the first lupus patient treated with CAR-T' (treated 2019) vs another source's CAR-T given to "
+              "an SLE patient in September 2019: order undetermined")
 def claim_order_undetermined(ds: Dataset) -> pd.DataFrame:
     return _findings(ds, "TG704", Severity.INFO, "order undetermined against another event")

@@ -39,8 +39,9 @@ def _differing(df: pd.DataFrame, keys: list[str], value: str) -> pd.DataFrame:
       tables=("groups: block == 'cohort'", "trials"),
       summary="Two sources state a different size for the same cohort (or actual enrollment for the same trial).",
       # registry groups (baseline, outcome, ...) belong to one source each; only curated cohorts recur
-      rationale="A cohort has one size at one time; when two sources report it differently, one is wrong or they "
-                "count different things (enrolled vs treated vs evaluable), which a curator must resolve.",
+      rationale="A cohort has one size at one time: n(source A) = n(source B) for the same trial and group id "
+                "(and equal ACTUAL enrollment); when two sources differ, one is wrong or they count different "
+                "things (enrolled vs treated vs evaluable), which a curator must resolve.",
       example="source A: 12 patients received the infusion; source B: 11 patients (same trial, same cohort)")
 def cohort_size_differs(ds: Dataset) -> pd.DataFrame:
     g = _differing(ds.groups[ds.groups["block"] == "cohort"], ["trial_id", "block", "group_id"], "n")

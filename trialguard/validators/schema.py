@@ -126,7 +126,8 @@ def _schema_rule(code: str, name: str, severity: Severity, summary: str, rationa
 _schema_rule(ck.COLUMN_TYPE, "column-type", Severity.ERROR,
              "A column of a canonical table does not have its canonical type.",
              "Rules compare numbers and dates column by column; a column of the wrong type (text where counts "
-             "belong) means an input adapter broke the table contract, and no value in it can be trusted.")
+             "belong) means an input adapter broke the table contract, and no value in it can be trusted.",
+             "counts.count holds str values, not the canonical type")
 _schema_rule(ck.INVALID_TRIAL_ID, "invalid-nct-id", Severity.ERROR,
              "A trial id that starts with NCT is not NCT followed by exactly 8 digits.",
              "Registry ids link sources to trials; a mistyped NCT number silently links a record to no trial "
