@@ -101,7 +101,6 @@ def validate(paths, out_dir, formats, fail_on, select, ignore, config_path, excl
     configuration error (bad option, unreadable config or baseline, unknown --since revision).
     """
     from trialguard import engine, gate
-    from trialguard.ingest.context import Limits
     from trialguard.reports import console, default_formats, writers
 
     cfg = _config(config_path, select=parse_codes(select), ignore=parse_codes(ignore), fail_on=fail_on,
@@ -114,7 +113,7 @@ def validate(paths, out_dir, formats, fail_on, select, ignore, config_path, excl
         raise click.BadParameter(f"unknown format(s) {', '.join(unknown)}; available: "
                                  f"{', '.join(sorted(available))}", param_hint="--format")
     plan = gate.plan(paths, baseline=baseline_file, write_baseline=write_baseline, since=since)
-    limits = Limits(max_file_bytes=cfg.max_file_mb * 1024 * 1024, max_json_depth=cfg.max_json_depth)
+    limits = cfg.limits()
     gx_run = _gx_checkpoints(gx_docs, engine_name == "dask" or scheduler) if gx_docs else None
     out = _out_folder(out_dir, "--out")  # the last usage check: nothing is created when an earlier one fails
     if engine_name == "dask" or scheduler:

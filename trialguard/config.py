@@ -47,6 +47,12 @@ class Config:
     def severity_of(self, code: str, default: Severity) -> Severity:
         return Severity.parse(self.severity[code]) if code in self.severity else default
 
+    def limits(self):
+        """The ingest limits this configuration sets (file size, JSON nesting)."""
+        from trialguard.ingest.context import Limits
+
+        return Limits(max_file_bytes=self.max_file_mb * 1024 * 1024, max_json_depth=self.max_json_depth)
+
     def with_overrides(self, **kw) -> "Config":
         return replace(self, **{k: v for k, v in kw.items() if v not in (None, (), [])})
 
