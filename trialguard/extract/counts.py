@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import re
 
-from trialguard.extract.facts import (_ADJ, _AT, _NOT_HUMAN, _NUM, _NUMW, _WHO, Fact, clean_measure, cohorts,
-                                      hedge_before, number)
+from trialguard.extract.facts import (_ADJ, _AT, _NOT_HUMAN, _NUM, _NUMW, _WHO, PLAN_OR_GENERAL, Fact,
+                                      clean_measure, cohorts, hedge_before, number)
 from trialguard.extract.prepare import Sentence
 
 _PCT = rf"\(\s*(?P<p>{_NUM})\s*%\s*\)"
@@ -34,6 +34,8 @@ _OF_WHOM = re.compile(rf"\b(?P<n>{_NUMW})\s+{_WHO},\s+(?P<k>{_NUMW})\s+of\s+whom
                       rf"(?P<measure>[\w -]+?)\s+of\s+(?P<cat>{_NUM})", re.I)
 _AND_K_HAD = re.compile(rf"\s+and\s+(?:only\s+)?(?P<k>{_NUMW})\s+had\s+(?:an?\s+)?(?P<measure>[\w -]+?)\s+of\s+"
                         rf"(?P<cat>{_NUM})", re.I)
+_K_WERE_SEX = re.compile(rf"{_AT}(?P<k>{_NUMW})\s+(?:of them\s+|(?:{_ADJ}\s+)?{_WHO}\s+)?(?:were|was)\s+"
+                         r"(?P<what>female|male|women|men)\b", re.I)
 _SEX_SPLIT = re.compile(r"\((?P<f>\d+)\s+females?\s+and\s+(?P<m>\d+)\s+males?\)", re.I)
 # ratios: "81% (34/42)", "(34/42, 81%)", "in 4/6 patients", "belimumab (5/5)", "(MMF; 5/5)"
 _P_RATIO = re.compile(rf"{_AT}(?P<p>{_NUM})\s*%\s*\(\s*(?P<k>\d+)\s*/\s*(?P<n>\d+)\s*\)")
@@ -57,7 +59,8 @@ _NONE_OBSERVED = re.compile(
     r"\b(?:there\s+(?:were|was)\s+)?[Nn]o\s+(?:cases?\s+of\s+)?(?P<what>[\w/()-]+(?:\s+[\w/()-]+){0,7}?)\s+"
     r"(?:(?:was|were|has been|have been|had been)\s+)?(?:observed|reported|seen|found|noted|occurred|detected)\b")
 _NOT_A_COUNT = re.compile(r"\b(?:differences?|correlations?|associations?|signals?|concerns?|trends?|changes?|"
-                          r"effects?|impact|interactions?|evidence|data|information|significan\w*|reason)\b", re.I)
+                          r"effects?|impact|interactions?|evidence|data|information|significan\w*|reason|interval|"
+                          r"bounds?|power|sensitivity|specificity|accuracy|probability|likelihood)\b", re.I)
 # all patients
 _ALL_DID = re.compile(
     rf"\b(?P<all>[Aa]ll)\s+(?:of\s+(?:them|the(?:se)?\s+(?:(?P<n1>{_NUMW})\s+)?{_WHO})|(?:the\s+|these\s+)?"
@@ -69,10 +72,10 @@ _REPORTED_IN_ALL = re.compile(
     rf"(?P<all>all)\s+(?:(?P<n2>{_NUMW})\s+)?(?:the\s+)?(?:{_ADJ}\s+)?{_WHO}\b", re.I)
 # percentages with their measure
 _P_OF_PATIENTS = re.compile(rf"(?<![-\d.])(?P<p>{_NUM})%\s+of\s+(?:the\s+)?(?:{_ADJ}\s+)?{_WHO}\s+"
-                            rf"(?P<what>[^,.;(]+)", re.I)
+                            rf"(?P<what>(?:{_OUTCOME_VERB}|could|continued|maintained|reported|\w+ing)\b[^,.;(]*)", re.I)
 _IN_P_OF_PATIENTS = re.compile(rf"\bin\s+(?P<p>{_NUM})%\s+of\s+(?:the\s+)?(?:{_ADJ}\s+)?{_WHO}\b", re.I)
 _X_IN_P = re.compile(rf"(?P<what>improved [a-z ]+?)\s+in\s+(?P<p>{_NUM})%\s+(?:of\s+)?(?:the\s+)?{_WHO}", re.I)
-_RATE_WAS = re.compile(rf"(?P<what>(?:the\s+)?[A-Za-z][\w/ -]{{2,60}}?(?:\s*\([\w/]+\))?)\s+(?:rate\s+)?"
+_RATE_WAS = re.compile(rf"(?P<what>\b(?:the\s+)?[A-Za-z][\w/ -]{{2,60}}?(?:\s*\([\w/]+\))?)\s+(?:rate\s+)?"
                        rf"(?:was|reached|is|of)\s+(?:(?:less|fewer|more) than\s+|under\s+|over\s+|below\s+|above\s+|"
                        rf"at least\s+)?(?P<p>{_NUM})%", re.I)
 _RATE_WORD = re.compile(r"\brate\b|\bresponse\b|\bORR\b|\bs?CR\b|proportion|percentage|negativity|remission",
@@ -85,7 +88,7 @@ _IN_NAMED = re.compile(rf"\s*(?:in|among)\s+the\s+(?:total\s+|overall\s+|whole\s
 _LESS = re.compile(r"less than|fewer than|under|below|<|<=", re.I)
 _MORE = re.compile(r"more than|over|above|at least|>|>=", re.I)
 _CLAUSE_START = re.compile(r".*[,;:(]\s*|^", re.S)
-_VERB_TAIL = re.compile(r"\s+(?:(?:was|were|could(?:\s+still)?\s+be|has been|have been|had been)\s+)?(?:\w+ly\s+)?"
+_VERB_TAIL = re.compile(r"(?:^|\s+)(?:(?:was|were|could(?:\s+still)?\s+be|has been|have been|had been)\s+)?(?:\w+ly\s+)?"
                         r"(?:observed|reported|seen|noted|occurred|detected|achieved|documented|found)?\s*"
                         r"(?:in|by|among)?\s*$", re.I)
 
@@ -96,7 +99,14 @@ def _measure_before(text: str, pos: int) -> str:
     start = _CLAUSE_START.match(before).end()
     what = _VERB_TAIL.sub("", before[start:])
     what = re.sub(r"^(?:and|or|with|while|whereas)\s+", "", what.strip(), flags=re.I)
-    return clean_measure(what)
+    what = clean_measure(what)
+    return "" if re.fullmatch(r"(?:in|among|of|for|at|the|and|or|with|\W*)", what, re.I) else what
+
+
+def _measure_after(text: str, pos: int) -> str:
+    """The clause after a leading count ("In 51 of the 56 patients, | increased values were measured")."""
+    m = re.match(r",\s*([^,.;]+)", text[pos:])
+    return clean_measure(m.group(1)) if m else ""
 
 
 _SEX = {"female": "female", "females": "female", "women": "female", "male": "male", "males": "male",
@@ -153,7 +163,7 @@ class _Taken:
 
 
 def counts(s: Sentence) -> list[Fact]:
-    if _NOT_HUMAN.search(s.text):
+    if _NOT_HUMAN.search(s.text) or PLAN_OR_GENERAL.search(s.text):
         return []
     t = s.text
     out = _Taken()
@@ -198,12 +208,17 @@ def _categorical(s: Sentence, out: _Taken) -> None:
             continue
         if m.group("what"):
             measure, category = _measure_category(m.group("what"))
-        else:
-            measure, category = _measure_before(t, m.start()), None
+        else:  # "Tumor shrinkage was seen in 3 of 9 patients", "In 51 of the 56 patients, X was measured"
+            measure, category = _measure_before(t, m.start()) or _measure_after(t, m.end()), None
         if not measure:
             continue
         out.keep(_count(s, m.start(), m.end(), count=k, denom=n, percent=p, measure=measure, category=category,
                         exclusive=True if category else None))
+    for m in _K_WERE_SEX.finditer(t):  # "..., and 5 were female"
+        if out.free(m.start(), m.end()) and not hedge_before(t, m.start()):
+            measure, category = _measure_category(m.group("what"))
+            out.keep(_count(s, m.start(), m.end(), count=number(m.group("k")), measure=measure, category=category,
+                            exclusive=True, denom_from_cohort=True))
     for m in _SEX_SPLIT.finditer(t):
         if out.free(m.start(), m.end()):
             for cat, g in (("female", "f"), ("male", "m")):
@@ -327,8 +342,9 @@ def _percentages(s: Sentence, out: _Taken) -> None:
 
 def _share(s: Sentence, out: _Taken, m: re.Match, measure: str, denom_from_cohort: bool) -> None:
     """A percentage of patients: a count, or a stat when it is a survival estimate or a hedged bound."""
-    if not measure:
-        return
+    clause = s.text[_CLAUSE_START.match(s.text[:m.start()]).end():m.end()]
+    if not measure or _NOT_A_COUNT.search(measure) or _NOT_A_COUNT.search(clause):
+        return  # "the lower bound of the 95% confidence interval of the proportion ... was 35%"
     hedge = hedge_before(s.text, m.start("p"))
     if hedge or _SURVIVAL.search(measure):
         out.keep(_rate_stat(s, m.start(), m.end(), measure, m.group("p"), hedge), m.start(), m.end())

@@ -16,12 +16,13 @@ from trialguard.extract.facts import _DATE, _MONTH, DATE_RX, Fact
 from trialguard.extract.prepare import Sentence
 
 EVENT_WORDS = [
-    ("data_cutoff", re.compile(r"\bcut-?off\b|\bas of\b|\bdata (?:lock|snapshot)\b", re.I)),
+    ("data_cutoff", re.compile(r"\bcut-?off\b|(?:^|[,;]\s*)as of\b|\bdata (?:lock|snapshot)\b", re.I)),
     ("published", re.compile(r"\bpublished\b|\bpublication\b", re.I)),
     ("presented", re.compile(r"\bpresented\b|\breported at\b", re.I)),
     ("ind", re.compile(r"\bIND\b|investigational new drug", re.I)),
     ("nda", re.compile(r"\bNDA\b|\bBLA\b|new drug application|biologics? license application", re.I)),
-    ("designation", re.compile(r"\bdesignations?\b|\bdesignated\b", re.I)),
+    ("designation", re.compile(r"\bdesignations?\b|\bdesignated\b|\b(?:ODD|BTD|RMAT|PRIME)\b|\bfast track\b|"
+                               r"\borphan drug status\b", re.I)),
     ("approval", re.compile(r"\bapproved\b|\bapproval\b", re.I)),
     ("diagnosed", re.compile(r"\bdiagnos(?:ed|is)\b", re.I)),
     ("enrolled_first", re.compile(r"\bfirst (?:patient|subject|participant) (?:was |has been )?(?:enrolled|"
@@ -30,6 +31,8 @@ EVENT_WORDS = [
                                  r"\b(?:enrol?lment|recruitment) (?:was |has been )?completed\b", re.I)),
     ("treated", re.compile(r"\bunderwent\b|\breceived\b|\binfused\b|\btreated\b|\bdosed\b", re.I)),
 ]
+_NOT_A_PRODUCT_APPROVAL = re.compile(r"\b(?:IRB|ethics?|committee|review board|protocol|amendment|modification)\b",
+                                     re.I)
 _PLAN = re.compile(r"\b(?:will|plans? to|planned|expects? to|expected|intends? to|anticipated?s?|aims? to)\b", re.I)
 _NOT_A_DAY = re.compile(r"\b(?:since|until|till|through|by|before|after|from|between|and|to)\s+(?:the\s+)?$", re.I)
 _BETWEEN = re.compile(rf"\benrolled\b[^.]*?\b(?:between|from)\s+(?P<a>{_DATE})\s+(?:and|to|through)\s+(?P<b>{_DATE})",
@@ -49,6 +52,8 @@ def event_type(text: str) -> str | None:
         return None
     for name, rx in EVENT_WORDS:
         if rx.search(text):
+            if name == "approval" and _NOT_A_PRODUCT_APPROVAL.search(text):
+                return None  # an ethics committee approving a protocol amendment
             return name
     return None
 

@@ -28,7 +28,13 @@ _DATE = (rf"(?:(?:early|mid|late)[- ]?)?{_MONTH}\s+\d{{1,2}},\s*\d{{4}}|\d{{1,2}
          rf"|(?:(?:early|mid|late)[- ]?)?{_MONTH}\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}}")
 DATE_RX = re.compile(_DATE, re.I)
 _HEDGE_BEFORE = re.compile(r"(?:less than|fewer than|more than|over|nearly|almost|about|around|approximately|"
-                           r"roughly|up to|at least|under|below|above|<|>|<=|>=|~)\s*$", re.I)
+                           r"roughly|up to|at least|under|below|above|<|>|<=|>=|≤|≥|~)\s*$", re.I)
+_RANGE_BEFORE = re.compile(r"\d\s*%?\s*(?:-|to|and)\s*$", re.I)  # "between 20% and | 40%", "25- | 60%"
+# plans, hypotheses, definitions and general knowledge state no result: "will be enrolled", "is defined as >=60%",
+# "patients tend to improve within 4-6 months, with recovery in over 80% of patients"
+PLAN_OR_GENERAL = re.compile(r"\b(?:will|would|shall|should|plans?|planned|expected to|anticipated|intend(?:s|ed)? to|"
+                             r"to be (?:enrolled|treated|included|randomi[sz]ed)|defined as|hypothes\w+|"
+                             r"in general|typically|usually|tend to)\b", re.I)
 _FUTURE_BEFORE = re.compile(r"\b(?:will|would|to|plans?|planned|expects?|expected|aims?)\s+(?:be\s+)?$", re.I)
 _NOT_HUMAN = re.compile(r"\b(?:mice|mouse|murine|rats?|in vitro|preclinical|xenograft)\b", re.I)
 
@@ -39,9 +45,12 @@ def number(word: str) -> int:
 
 
 def hedge_before(text: str, pos: int) -> str | None:
-    """The hedge ("approximately", "more than") written just before position `pos`, if any."""
+    """The hedge ("approximately", "more than") written just before position `pos`, if any; the other end of
+    a range ("20% and 40%") counts as a hedge that is no bound."""
     m = _HEDGE_BEFORE.search(text[:pos])
-    return m.group().strip() if m else None
+    if m:
+        return m.group().strip()
+    return "range" if _RANGE_BEFORE.search(text[:pos]) else None
 
 
 @dataclass
@@ -89,6 +98,7 @@ _COHORT = [
 ]
 _SUBCOHORT = re.compile(rf"\b(?P<n>{_NUMW})(?:\s+{_WHO})?\s+in the\s+(?P<name>[\w.×^+/ -]{{1,60}}?)\s+"
                         r"(?P<what>dose group|dose level|cohort|stage|arm)\b", re.I)
+_TIME_BEFORE = re.compile(r"\b(?:days?|weeks?|months?|cycles?|visits?)\s+(?:\d+\s*(?:,|and|or)\s*)*$", re.I)
 _N_EQUALS = re.compile(r"(?P<name>[^,;:()]{1,60}?)\s*\(\s*n\s*=\s*(?P<n>\d+)\s*\)", re.I)
 _GROUP_WORD = re.compile(r"\b(?:dose group|dose level|cohort|arm|group)\s*$", re.I)
 
@@ -97,6 +107,8 @@ def cohorts(s: Sentence) -> list[Fact]:
     """Cohort sizes ("a total of 12 patients"; hedged ones keep their words: "approximately 20") and the
     sub-cohorts a sentence names ("three in the 0.5×106 CAR-T cells/kg dose group", "50×10^6 cells (n=18)")."""
     out = []
+    if PLAN_OR_GENERAL.search(s.text):
+        return out
     found = sorted(((m.start(), m) for rx in _COHORT for m in rx.finditer(s.text)), key=lambda t: t[0])
     for _, m in found:
         if m.groupdict().get("verb") and _FUTURE_BEFORE.search(s.text[:m.start()]):
@@ -108,6 +120,8 @@ def cohorts(s: Sentence) -> list[Fact]:
         out.append(Fact("cohort", s, m.start(), m.end(), data))
         break  # one cohort size per sentence: the first stated
     for m in _SUBCOHORT.finditer(s.text):
+        if _TIME_BEFORE.search(s.text[:m.start()]):
+            continue  # "on day 1 and 8 in the split-dose arm"
         name = m.group("name").strip()
         doses = find_doses(name)
         out.append(Fact("subcohort", s, m.start(), m.end(), {
@@ -157,6 +171,8 @@ def _unit(u: str | None) -> str | None:
 
 def stats(s: Sentence) -> list[Fact]:
     out = []
+    if PLAN_OR_GENERAL.search(s.text):
+        return out
     for m in _MEDIAN.finditer(s.text):
         data = {"measure": m.group("what").strip().lower(), "param": "median", "value": m.group("v")}
         if m.group("unit"):
