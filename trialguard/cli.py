@@ -64,6 +64,9 @@ def progress_bar(enabled: bool):
 @click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
               help="Dask: workers of the local cluster started for this run.")
 @click.option("--scheduler", default=None, help="Dask: address of a running scheduler (tcp://HOST:PORT).")
+@click.option("--gx-docs", "gx_docs", default=None, type=click.Path(file_okay=False),
+              help="Also run the column rules as Great Expectations suites and build GX Data Docs into this "
+              "folder (needs the gx extra).")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the verdict line.")
 @click.option("--baseline", "baseline_file", default=None, type=click.Path(dir_okay=False),
               help="Baseline file: only findings not in it are new, and only new ones fail the run.")
@@ -72,7 +75,7 @@ def progress_bar(enabled: bool):
 @click.option("--since", default=None, metavar="REV",
               help="Report only findings in files changed since git revision REV (plus untracked files).")
 def validate(paths, out_dir, formats, fail_on, select, ignore, config_path, exclude, max_file_mb, max_json_depth,
-             chunk_records, engine_name, workers, scheduler, quiet, baseline_file, write_baseline, since) -> None:
+             chunk_records, engine_name, workers, scheduler, gx_docs, quiet, baseline_file, write_baseline, since) -> None:
     """Read PATHS (files or folders), check every record, write reports to --out.
 
     Exit codes: 0 pass; 1 findings at or above --fail-on (with --baseline: new ones only); 2 usage or
@@ -93,16 +96,21 @@ def validate(paths, out_dir, formats, fail_on, select, ignore, config_path, excl
                                  f"{', '.join(sorted(available))}", param_hint="--format")
     plan = gate.plan(paths, baseline=baseline_file, write_baseline=write_baseline, since=since)
     limits = Limits(max_file_bytes=cfg.max_file_mb * 1024 * 1024, max_json_depth=cfg.max_json_depth)
+    gx_run = _gx_checkpoints(gx_docs, engine_name == "dask" or scheduler) if gx_docs else None
     if engine_name == "dask" or scheduler:
         from trialguard.distributed import run_dask
 
         result = run_dask(paths, cfg, limits, workers=workers, scheduler=scheduler, chunk_records=chunk_records)
     else:
         with progress_bar(enabled=not quiet) as progress:
-            result = engine.run(paths, cfg, limits, chunk_records=chunk_records, progress=progress)
+            result = engine.run(paths, cfg, limits, chunk_records=chunk_records, progress=progress,
+                                observe=gx_run.observe if gx_run else None)
     plan.apply(result)
-    t0 = time.perf_counter()
     out = Path(out_dir)
+    if gx_run:
+        result.gx_docs = gx_run.summary(out)
+        result.timings["gx"] = gx_run.seconds
+    t0 = time.perf_counter()
     written = [available[f](result, out) for f in chosen]
     result.timings["reports"] = time.perf_counter() - t0
     code = gate.exit_code(result.findings, cfg.fail_on)
@@ -112,6 +120,8 @@ def validate(paths, out_dir, formats, fail_on, select, ignore, config_path, excl
         console.print_summary(result, code)
         for p in written:
             click.echo(f"wrote {p}")
+        if result.gx_docs:
+            click.echo(f"wrote {result.gx_docs['index']} (Great Expectations Data Docs)")
     sys.exit(code)
 
 
@@ -135,6 +145,31 @@ def baseline_write(file, paths, select, ignore, config_path, exclude) -> None:
                                            exclude=tuple(exclude))
     n = baseline.record(paths, cfg, file)
     click.echo(f"wrote {file}: {n} findings")
+
+
+def _gx_checkpoints(docs_dir: str, distributed: bool):
+    """The GX checkpoint runner for --gx-docs, or a one-line usage error (exit 2) when GX is missing."""
+    if distributed:
+        raise click.UsageError("--gx-docs runs with the local engine only", ctx=click.get_current_context())
+    from trialguard.gx import GxUnavailable
+    from trialguard.gx.checkpoint import DocsRun
+
+    try:
+        return DocsRun(Path(docs_dir))
+    except GxUnavailable as e:
+        click.echo(f"Error: {e}", err=True)
+        sys.exit(2)
+
+
+@cli.command("export-gx")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Folder for the suites (trialguard.<table>.json) and a README.")
+def export_gx(out_dir) -> None:
+    """Write the column-level rules (TG1xx) as Great Expectations 1.x suites, one per canonical table."""
+    from trialguard.gx.suites import write
+
+    for p in write(Path(out_dir)):
+        click.echo(f"wrote {p}")
 
 
 @cli.command()

@@ -58,6 +58,7 @@ def document(result: RunResult) -> dict:
         },
         "baseline": result.baseline,
         "since": result.since,
+        "gx_docs": result.gx_docs,
         "findings": finding_records(f),
     }
 

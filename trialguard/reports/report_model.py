@@ -100,6 +100,8 @@ def header(result: RunResult) -> dict:
         "total": len(f),
         "trials_checked": int(ds.trials["trial_id"].nunique()) if len(ds.trials) else 0,
         "baseline": baseline,
+        "gx_docs": ({k: result.gx_docs[k] for k in ("href", "validations", "failing_values")}
+                    if result.gx_docs else None),
     }
 
 

@@ -1,5 +1,8 @@
 """Column checks that carry their rule code, so one adapter can turn pandera failures into findings.
 
+Each check also carries a declarative description in pandera's `statistics` (`kind` plus parameters: between,
+number_text, number_text_between, in_set, partial_date, nct_id, unique, reference); `trialguard.gx` exports the
+same checks to Great Expectations from it, so the two cannot drift apart.
 A pandera check reports its `error` text in each failure case; every check here writes that text as
 "TGnnn <what is expected>", and `trialguard.validators.schema` reads the code back from the first word.
 Checks are vectorized, treat missing values as passing (absence is not a type error), and never use floats
@@ -39,7 +42,8 @@ def code_of(error: str) -> str:
 
 
 def non_negative() -> pa.Check:
-    return pa.Check(lambda s: s.isna() | (s >= 0), error=coded(NEGATIVE_COUNT, ">= 0"))
+    return pa.Check(lambda s: s.isna() | (s >= 0), error=coded(NEGATIVE_COUNT, ">= 0"),
+                    statistics={"kind": "between", "min": 0, "max": None})
 
 
 def _per_unique(s: pd.Series, fn) -> pd.Series:
@@ -63,15 +67,18 @@ def readable_number(v) -> bool:
 
 def number_text() -> pa.Check:
     """A number written as text is readable (see `readable_number`)."""
-    return pa.Check(lambda s: _per_unique(s, readable_number), error=coded(UNREADABLE_NUMBER, "a number (or NA)"))
+    return pa.Check(lambda s: _per_unique(s, readable_number), error=coded(UNREADABLE_NUMBER, "a number (or NA)"),
+                    statistics={"kind": "number_text"})
+
+
+def percent_ok(v) -> bool:
+    d = parse_decimal(v)
+    return d is None or 0 <= d <= 100  # unreadable text is TG104's business
 
 
 def percent_in_range() -> pa.Check:
-    def ok(v) -> bool:
-        d = parse_decimal(v)
-        return d is None or 0 <= d <= 100  # unreadable text is TG104's business
-
-    return pa.Check(lambda s: _per_unique(s, ok), error=coded(PERCENT_RANGE, "between 0 and 100"))
+    return pa.Check(lambda s: _per_unique(s, percent_ok), error=coded(PERCENT_RANGE, "between 0 and 100"),
+                    statistics={"kind": "number_text_between", "min": 0, "max": 100})
 
 
 def _norm_token(v: str) -> str:
@@ -84,9 +91,14 @@ def vocabulary(values: frozenset[str], *, normalize: bool = True) -> pa.Check:
     shown = ", ".join(allowed)
 
     def check(s: pd.Series) -> pd.Series:
-        return _per_unique(s, lambda v: not str(v).strip() or (_norm_token(v) if normalize else v) in values)
+        return _per_unique(s, lambda v: in_vocabulary(v, values, normalize))
 
-    return pa.Check(check, error=coded(VOCABULARY, f"one of {shown}"))
+    return pa.Check(check, error=coded(VOCABULARY, f"one of {shown}"),
+                    statistics={"kind": "in_set", "values": allowed, "normalize": normalize})
+
+
+def in_vocabulary(v, values: frozenset[str], normalize: bool = True) -> bool:
+    return not str(v).strip() or (_norm_token(v) if normalize else v) in values
 
 
 _ISO = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
@@ -115,7 +127,8 @@ def _valid_partial_date(v: str) -> bool:
 
 def partial_date() -> pa.Check:
     return pa.Check(lambda s: _per_unique(s, _valid_partial_date),
-                    error=coded(INVALID_DATE, "a calendar date written YYYY, YYYY-MM or YYYY-MM-DD"))
+                    error=coded(INVALID_DATE, "a calendar date written YYYY, YYYY-MM or YYYY-MM-DD"),
+                    statistics={"kind": "partial_date", "year_only_min": 1800, "year_only_max": 2200})
 
 
 NCT_ID = re.compile(r"NCT\d{8}")
@@ -124,11 +137,13 @@ NCT_ID = re.compile(r"NCT\d{8}")
 def trial_id() -> pa.Check:
     """An id that claims to be an NCT number ("NCT" prefix) must be NCT followed by exactly 8 digits."""
 
-    def ok(v) -> bool:
-        s = str(v).strip()
-        return not s.upper().startswith("NCT") or NCT_ID.fullmatch(s) is not None
+    return pa.Check(lambda s: _per_unique(s, valid_trial_id), error=coded(INVALID_TRIAL_ID, "NCT followed by 8 digits"),
+                    statistics={"kind": "nct_id"})
 
-    return pa.Check(lambda s: _per_unique(s, ok), error=coded(INVALID_TRIAL_ID, "NCT followed by 8 digits"))
+
+def valid_trial_id(v) -> bool:
+    s = str(v).strip()
+    return not s.upper().startswith("NCT") or NCT_ID.fullmatch(s) is not None
 
 
 def unique_key(columns: list[str], exempt: dict[str, str] | None = None) -> pa.Check:
@@ -143,7 +158,8 @@ def unique_key(columns: list[str], exempt: dict[str, str] | None = None) -> pa.C
             keyed &= df[col].astype(object).ne(value)
         return ~(df.duplicated(columns, keep="first") & keyed)
 
-    return pa.Check(check, error=error)
+    return pa.Check(check, error=error, statistics={"kind": "unique", "columns": list(columns),
+                                                   "exempt": dict(exempt or {})})
 
 
 def parent_exists() -> pa.Check:
@@ -162,4 +178,5 @@ def parent_exists() -> pa.Check:
 
     error = coded(UNKNOWN_PARENT, "the id of a group in the same block")
     SUBJECT_COLUMNS[error] = ["parent"]
-    return pa.Check(check, error=error)
+    return pa.Check(check, error=error, statistics={"kind": "reference", "column": "parent", "to": "group_id",
+                                                   "within": key})
