@@ -48,7 +48,8 @@ _K_PATIENTS_DID = re.compile(
     r"achieved|showed|showing|reached|attained|responded|relapsed|remained|died|did not|were able to|required|"
     r"discontinued)\s+(?P<what>[^,.;(]+)", re.I)
 _AND_K_DID = re.compile(rf",?\s+and\s+(?:only\s+)?(?P<k>{_NUMW})\s+(?:{_WHO}\s+)?(?:experienced|developed|had|"
-                        r"achieved|showed|reached)\s+(?P<what>[^,.;(]+)", re.I)
+                        r"achieved|showed|reached|responded|relapsed|died)\s+(?P<what>[^,.;(]+)", re.I)
+_ALL_BEFORE = re.compile(r"\ball\s+(?:the\s+|these\s+)?$", re.I)  # "All eight patients ...": a count of all
 _OBSERVED_IN_K = re.compile(rf"\b(?:was|were)\s+(?:\w+ly\s+)?(?:observed|reported|seen|noted|documented)\s+in\s+"
                             rf"(?P<k>{_NUMW})\s+(?:{_ADJ}\s+)?{_WHO}\b(?!\s*\()", re.I)
 _OCCURRED_IN_K = re.compile(rf"\boccurred\s+in\s+(?P<k>{_NUMW})\s+(?:{_ADJ}\s+)?{_WHO}\b(?:\s*{_PCT})?", re.I)
@@ -275,7 +276,7 @@ def _k_patients(s: Sentence, out: _Taken) -> None:
                 out.keep(_count(s, m.start(), m.end(), count=number(m.group("k")), measure=what,
                                 denom_from_cohort=True))
     for m in _K_PATIENTS_DID.finditer(t):
-        if not out.free(m.start(), m.end()) or hedge_before(t, m.start()):
+        if not out.free(m.start(), m.end()) or hedge_before(t, m.start()) or _ALL_BEFORE.search(t[:m.start()]):
             continue
         what = clean_measure(m.group("what"))
         if m.group("verb").lower() == "did not":
