@@ -69,7 +69,8 @@ _ALL_DID = re.compile(
     r"showed|met|reached|attained|responded|remained|were\s+(?!enrolled|treated|included|infused|dosed|aged|"
     r"diagnosed|given|required|eligible|assessed|evaluated|followed|randomi)\w+)\s+(?P<what>[^,.;(]+)")
 _REPORTED_IN_ALL = re.compile(
-    rf"\b(?:was|were)\s+(?:\w+ly\s+)?(?:reported|observed|seen|noted|achieved|documented)\s+(?:in|by|for)\s+"
+    rf"\b(?:(?:was|were)\s+(?:\w+ly\s+)?(?:reported|observed|seen|noted|achieved|documented)|improved|occurred|"
+    rf"resolved)\s+(?:in|by|for)\s+"
     rf"(?P<all>all)\s+(?:(?P<n2>{_NUMW})\s+)?(?:the\s+)?(?:{_ADJ}\s+)?{_WHO}\b", re.I)
 # percentages with their measure
 _P_OF_PATIENTS = re.compile(rf"(?<![-\d.])(?P<p>{_NUM})%\s+of\s+(?:the\s+)?(?:{_ADJ}\s+)?{_WHO}\s+"
@@ -215,11 +216,13 @@ def _categorical(s: Sentence, out: _Taken) -> None:
             continue
         out.keep(_count(s, m.start(), m.end(), count=k, denom=n, percent=p, measure=measure, category=category,
                         exclusive=True if category else None))
-    for m in _K_WERE_SEX.finditer(t):  # "..., and 5 were female"
+    for m in _K_WERE_SEX.finditer(t):  # "..., and 5 were female", "All four patients were women"
         if out.free(m.start(), m.end()) and not hedge_before(t, m.start()):
             measure, category = _measure_category(m.group("what"))
-            out.keep(_count(s, m.start(), m.end(), count=number(m.group("k")), measure=measure, category=category,
-                            exclusive=True, denom_from_cohort=True))
+            k = number(m.group("k"))
+            every = _ALL_BEFORE.search(t[:m.start()])
+            out.keep(_count(s, m.start(), m.end(), count=k, denom=k if every else None, measure=measure,
+                            category=category, exclusive=True, denom_from_cohort=not every))
     for m in _SEX_SPLIT.finditer(t):
         if out.free(m.start(), m.end()):
             for cat, g in (("female", "f"), ("male", "m")):

@@ -35,7 +35,8 @@ _NOT_A_PRODUCT_APPROVAL = re.compile(r"\b(?:IRB|ethics?|committee|review board|p
                                      re.I)
 _PLAN = re.compile(r"\b(?:will|plans? to|planned|expects? to|expected|intends? to|anticipated?s?|aims? to)\b", re.I)
 _NOT_A_DAY = re.compile(r"\b(?:since|until|till|through|by|before|after|from|between|and|to)\s+(?:the\s+)?$", re.I)
-_BETWEEN = re.compile(rf"\benrolled\b[^.]*?\b(?:between|from)\s+(?P<a>{_DATE})\s+(?:and|to|through)\s+(?P<b>{_DATE})",
+_BETWEEN = re.compile(rf"\benrolled\b[^.]*?\b(?:between|from)\s+(?P<a>{_DATE})\s+(?:and|to|through)\s+(?P<b>{_DATE})"
+                      rf"|\b(?:between|from)\s+(?P<a2>{_DATE})\s+(?:and|to|through)\s+(?P<b2>{_DATE}),?\s+[^.]*?\benrolled\b",
                       re.I)
 _ASH = re.compile(r"\b(?P<n>\d{2})(?:st|nd|rd|th)\s+(?:American Society of Hematology|ASH)\b[^.]*?\bAnnual Meeting",
                   re.I)
@@ -66,8 +67,9 @@ def events(s: Sentence) -> list[Fact]:
     t = s.text
     m = _BETWEEN.search(t)
     if m:
-        return [_fact(s, m.start("a"), m.end("a"), "enrolled_first", m.group("a")),
-                _fact(s, m.start("b"), m.end("b"), "enrolled_last", m.group("b"))]
+        a, b = ("a", "b") if m.group("a") else ("a2", "b2")
+        return [_fact(s, m.start(a), m.end(a), "enrolled_first", m.group(a)),
+                _fact(s, m.start(b), m.end(b), "enrolled_last", m.group(b))]
     if re.search(r"\b(?:reported|presented)\b", t, re.I):
         m = _ASH.search(t)
         if m:  # the meeting's number dates it ("61st ASH Annual Meeting" -> December 2019)

@@ -20,7 +20,7 @@ WORDS = {w: i for i, w in enumerate(
 _NUMW = r"(?:\d+|" + "|".join(WORDS) + r")"
 _NUM = r"\d+(?:\.\d+)?"
 _AT = r"(?<![\w,.\-/])"  # a number starts here, not inside "30,000", "1.5", "1/2" or "CD19"
-_WHO = r"(?:patients?|subjects?|participants?|cases)"
+_WHO = r"(?:patients?|subjects?|participants?|cases|adults|children)"
 _ADJ = r"(?:evaluable|eligible|enrolled|treated|infused|dosed|consecutive|adult|pediatric|paediatric)"
 _MONTH = (r"(?:January|February|March|April|May|June|July|August|September|October|November|December|"
           r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?")
@@ -82,10 +82,11 @@ _COHORT = [
     re.compile(rf"\b(?:a total of|in total,?|altogether,?)\s+(?P<n>{_NUMW})\s+(?:(?P<label>{_ADJ})\s+)?{_WHO}\b",
                re.I),
     # "12 subjects received", "42 patients had been infused", "58 patients were treated"
-    re.compile(rf"{_AT}(?P<n>{_NUMW})\s+(?:(?P<label>{_ADJ})\s+)?{_WHO}\s+(?:received|were\s+{_PASSIVE}|"
+    re.compile(rf"{_AT}(?P<n>{_NUMW})\s+(?:(?P<label>{_ADJ})\s+)?{_WHO}(?:\s+with\s+[\w/-]+(?:\s+[\w/-]+){{0,4}}?)?\s+"
+               rf"(?:received|were\s+{_PASSIVE}|"
                rf"(?:have|had|has)\s+(?:now\s+)?been\s+{_PASSIVE})\b", re.I),
     # "the study enrolled 11 patients", "investigators treated 6 patients" (not "plans to enrol 120 patients")
-    re.compile(rf"\b(?P<verb>enrolled|treated|included|recruited|infused|dosed)\s+(?:a total of\s+)?"
+    re.compile(rf"\b(?P<verb>enrolled|treated|included|recruited|infused|dosed|described)\s+(?:a total of\s+)?"
                rf"(?P<n>{_NUMW})\s+(?:(?P<label>{_ADJ})\s+)?{_WHO}\b", re.I),
     # "therapy in 5 patients with", "a study of 30 patients", "a trial enrolling 24 participants"
     re.compile(rf"\b(?:therapy|study|trial|analysis|infusion)\s+(?:of|in|involving|including|enrolling)\s+"
