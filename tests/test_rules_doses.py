@@ -44,7 +44,7 @@ def test_tg502_seed_002_recovered_exponent():
     f = findings("TG502", [dose("/d/0", "0.5×106 CAR-T cells/kg", quote=quote),
                            dose("/d/1", "0.5×10⁶ CAR-T cells/kg")])  # boundary: a real superscript is fine
     assert list(f["loc"]) == ["/d/0"]
-    assert f["message"][0] == "'0.5×106 CAR-T cells/kg' read as 500000 cells/kg (lost superscript exponent recovered)"
+    assert f["message"][0] == "'0.5×106 CAR-T cells/kg' read as 5×10^5 cells/kg (lost superscript exponent recovered)"
     assert f["severity"][0] == "warning"
     assert f["evidence"][0] == {"quote": quote, "highlight": ["0.5×106 CAR-T cells/kg"]}
 
@@ -89,6 +89,21 @@ def test_tg506_escalation_not_increasing():
     f = findings("TG506", rows)
     # level 2 below level 1, and level 4 equal to level 3 (boundary: equal is not an increase)
     assert list(f["loc"]) == ["/d/1", "/d/3"]
+
+
+def test_tg505_exactly_10x_is_decided_exactly():
+    """0.14 -> 1.4 mg/kg is exactly 10x, though 10 * 0.14 is 1.4000000000000001 in binary floats."""
+    rows = [dose("/x/0", "0.14 mg/kg", level=1)]
+    other = [{"source_id": "s2", "loc": "/y/0", "raw": "1.4 mg/kg", "group_id": "dose level 1", "level": 1}]
+    f = findings("TG505", rows + other)
+    assert list(zip(f["source_id"], f["loc"], f["message"])) == [
+        ("s2", "/y/0", "dose '1.4 mg/kg' is 10× the dose '0.14 mg/kg' that s1 states for the same cohort")]
+
+
+def test_tg506_equal_doses_in_different_units_are_not_an_increase():
+    """0.009 mg then 9 ug: equal, though 9 * 0.001 is 0.009000000000000001 in binary floats."""
+    f = findings("TG506", [dose("/d/0", "0.009 mg", "DL1", level=1), dose("/d/1", "9 ug", "DL2", level=2)])
+    assert list(f["loc"]) == ["/d/1"]
 
 
 def test_tg506_level_from_group_title_in_registry_text():
