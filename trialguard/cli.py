@@ -14,6 +14,12 @@ from trialguard import __version__
 from trialguard.config import FAIL_ON, ConfigError, load, parse_codes
 
 
+class OutputError(click.ClickException):
+    """The reports cannot be written (--out is not a writable folder): a usage error, exit code 2."""
+
+    exit_code = 2
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="trialguard")
 def cli() -> None:
@@ -88,9 +94,16 @@ def validate(paths, out_dir, formats, fail_on, select, ignore, config_path, excl
     else:
         with progress_bar(enabled=not quiet) as progress:
             result = engine.run(paths, cfg, limits, chunk_records=chunk_records, progress=progress)
+    if not result.dataset.inputs:
+        skipped = len(result.dataset.skipped)
+        raise click.UsageError(f"no input files under {', '.join(paths)} ({skipped} other files skipped; "
+                               "inputs are .json, .ndjson, .jsonl, .xml, .yaml, .yml, .txt and .zip)")
     t0 = time.perf_counter()
     out = Path(out_dir)
-    written = [available[f](result, out) for f in chosen]
+    try:
+        written = [available[f](result, out) for f in chosen]
+    except (OSError, ValueError) as e:
+        raise OutputError(f"cannot write reports to {out_dir}: {getattr(e, 'strerror', None) or e}") from None
     result.timings["reports"] = time.perf_counter() - t0
     code = gate.exit_code(result.findings, cfg.fail_on)
     if quiet:
