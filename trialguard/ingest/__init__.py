@@ -25,9 +25,15 @@ def iter_files(paths: Iterable[str], exclude: Iterable[str] = ()) -> Iterator[tu
     are skipped."""
     exclude = list(exclude)
 
+    here = Path.cwd()
+
     def excluded(p: Path) -> bool:
-        s = p.as_posix()
-        return any(fnmatch.fnmatch(s, pat) or fnmatch.fnmatch(s, pat.rstrip("/") + "/*") for pat in exclude)
+        # globs are relative to the project folder (the current one); absolute paths are matched inside it too
+        names = [p.as_posix()]
+        if p.is_absolute() and p.is_relative_to(here):
+            names.append(p.relative_to(here).as_posix())
+        return any(fnmatch.fnmatch(s, pat) or fnmatch.fnmatch(s, pat.rstrip("/") + "/*")
+                   for s in names for pat in exclude)
 
     for raw in paths:
         p = Path(raw)

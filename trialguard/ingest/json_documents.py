@@ -49,10 +49,14 @@ def nesting_bound(data: bytes) -> int:
     return max(int(np.cumsum(steps, dtype=np.int64).max()), 0)
 
 
+PARSER_MAX_DEPTH = 1024  # orjson refuses deeper documents whatever --max-json-depth says
+
+
 def too_deep(ctx: IngestContext, name: str, loc: str, depth: int) -> None:
     limit = ctx.limits.max_json_depth
-    ctx.reject(tg0.INPUT_LIMIT, name, loc, f"JSON nested {depth} levels deep, over the limit of {limit} levels "
-               "(--max-json-depth)", observed=str(depth))
+    over = (f"over the limit of {limit} levels (--max-json-depth)" if limit < PARSER_MAX_DEPTH
+            else f"deeper than the JSON parser reads ({PARSER_MAX_DEPTH} levels)")
+    ctx.reject(tg0.INPUT_LIMIT, name, loc, f"JSON nested {depth} levels deep, {over}", observed=str(depth))
 
 
 def decode(ctx: IngestContext, name: str, data: bytes, loc: str = ""):
@@ -70,7 +74,7 @@ def decode(ctx: IngestContext, name: str, data: bytes, loc: str = ""):
     try:
         obj = orjson.loads(text)
     except orjson.JSONDecodeError as e:
-        if bound > limit and "depth" in str(e):  # deeper than the parser itself goes (1024)
+        if bound > min(limit, PARSER_MAX_DEPTH) and "depth" in str(e):
             too_deep(ctx, name, loc, bound)
         else:
             ctx.reject(tg0.MALFORMED_DOCUMENT, name, loc, f"invalid JSON: {e}")
