@@ -71,3 +71,15 @@ def test_severity_override_applies(tmp_path, test_rules):
     cfg = Config(select=("TG990",), severity={"TG990": "info"})
     result = engine.run([str(tmp_path)], cfg, chunk_records=10)
     assert result.findings["severity"].tolist() == ["info"]
+
+
+def test_cross_rules_keep_only_the_rows_they_declare():
+    from trialguard.engine import retained_tables
+
+    rules = [Rule("TG992", "a", Severity.INFO, "s", "r", _shared_title, scope="cross", tables=("groups: block == 'cohort'",)),
+             Rule("TG993", "b", Severity.INFO, "s", "r", _shared_title, scope="cross",
+                  tables=("groups: n > 5", "doses"))]
+    kept = retained_tables(rules)
+    assert kept["groups"] == "(block == 'cohort') or (n > 5)"
+    assert kept["doses"] is None and kept["trials"] is None
+    assert "flow" not in kept

@@ -286,3 +286,10 @@ def test_cli_accounts_for_every_fixture_record(runner, tmp_path):
     n = len(list((FIXTURES / "ctgov").rglob("*.json"))) + len(list((FIXTURES / "ctgov").rglob("*.xml")))
     assert report["records"] == {"read": n, "checked": n, "rejected": 0}
     assert [f for f in report["findings"] if f["rule"].startswith("TG0")] == []
+
+
+def test_adverse_event_groups_come_from_event_groups():
+    g = read_paths([str(FIXTURES / "ctgov" / "v2" / "NCT00544076.json")]).groups
+    ae = g[g["block"] == "ae"]
+    assert ae[["group_id", "title", "loc"]].values.tolist()[0] == [
+        "EG000", "Sildenafil Citrate/Mo+Aprostadil/Day", "/resultsSection/adverseEventsModule/eventGroups/0"]

@@ -150,3 +150,12 @@ def test_minimal_record_vocabulary_and_partition_flags(tmp_path):
     assert pd.isna(region.exhaustive)
     total = one(ds.groups, group_id="B2")
     assert bool(total.is_total) and one(ds.groups, group_id="B1").parent == "B2"
+
+
+def test_all_cause_mortality_in_the_total_category_is_deaths_not_a_group_total():
+    ae = read_paths([str(FIXTURES / "ctgov" / "xml" / "NCT01298141.xml")]).adverse_events
+    deaths = ae[ae["kind"] == "deaths"]
+    assert deaths[["group_id", "affected", "at_risk"]].values.tolist()[0] == ["E1", 6, 167]
+    assert deaths["serious"].isna().all()
+    totals = ae[(ae["kind"] == "total") & (ae["group_id"] == "E1") & (ae["serious"] == True)]  # noqa: E712
+    assert totals["affected"].tolist() == [74]

@@ -79,10 +79,19 @@ class Partition:
     timings: dict[str, float]
 
 
-def retained_tables(rules: list[Rule]) -> tuple[str, ...]:
+def retained_tables(rules: list[Rule]) -> dict[str, str | None]:
+    """Table -> the pandas query selecting the rows to keep across chunks (None: every row).
+
+    A cross rule names each table it reads, optionally with the rows it needs: `"groups: block == 'cohort'"`.
+    A table is kept whole if any rule (or the reports, `RETAINED`) needs all of it."""
     _, cross = _split(rules)
-    keep = set(RETAINED).union(*(r.tables for r in cross))
-    return tuple(t for t in TABLES if t in keep)
+    wanted: dict[str, list[str | None]] = {t: [None] for t in RETAINED}
+    for r in cross:
+        for entry in r.tables:
+            name, _, query = entry.partition(":")
+            wanted.setdefault(name.strip(), []).append(query.strip() or None)
+    return {t: (None if None in qs else " or ".join(f"({q})" for q in qs))
+            for t, qs in ((t, wanted[t]) for t in TABLES if t in wanted)}
 
 
 def check_partition(files: list[str], config: Config, read_files: Callable[..., Dataset],
@@ -90,7 +99,8 @@ def check_partition(files: list[str], config: Config, read_files: Callable[..., 
     """Read `files` chunk by chunk, checking each chunk with the per-trial rules as it arrives."""
     rules = selected_rules(config)
     trial_rules, _ = _split(rules)
-    kept: dict[str, list[pd.DataFrame]] = {t: [] for t in retained_tables(rules)}
+    retain = retained_tables(rules)
+    kept: dict[str, list[pd.DataFrame]] = {t: [] for t in retain}
     found: list[pd.DataFrame] = []
     timings = {"ingest": 0.0, "rules": 0.0}
     clock = [time.perf_counter()]
@@ -100,9 +110,10 @@ def check_partition(files: list[str], config: Config, read_files: Callable[..., 
         timings["ingest"] += t0 - clock[0]
         chunk = enrich(chunk)
         found.append(run_rules(chunk, trial_rules, config))
-        for t in kept:
-            if len(chunk.tables[t]):
-                kept[t].append(chunk.tables[t])
+        for t, query in retain.items():
+            rows = chunk.tables[t] if query is None or chunk.tables[t].empty else chunk.tables[t].query(query)
+            if len(rows):
+                kept[t].append(rows)
         clock[0] = time.perf_counter()
         timings["rules"] += clock[0] - t0
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 PUBLISHER = "ClinicalTrials.gov"
 
@@ -25,7 +26,13 @@ def _decimal(text) -> Decimal | None:
         return Decimal(text)
     if isinstance(text, float):
         return Decimal(repr(text)) if text == text and text not in (float("inf"), float("-inf")) else None
-    t = str(text).strip()
+    return _decimal_text(str(text))
+
+
+@lru_cache(maxsize=1 << 16)
+def _decimal_text(text: str) -> Decimal | None:
+    """Registry numbers repeat a lot ("0", "1", "NA"): each distinct text is parsed once."""
+    t = text.strip()
     if not t or not any(c.isdigit() for c in t) or not _NUMBER.match(t):
         return None
     try:

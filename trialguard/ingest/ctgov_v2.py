@@ -180,8 +180,8 @@ def add_interventions(b: DatasetBuilder, ids: dict, arms: Node) -> None:
 # ---------------------------------------------------------------- results
 
 
-def result_groups(module: Node) -> list[tuple[str, str, str | None, str | None]]:
-    return [(g.ptr, g.text("id"), g.text("title"), g.text("description")) for g in module.objs("groups")]
+def result_groups(module: Node, key: str = "groups") -> list[tuple[str, str, str | None, str | None]]:
+    return [(g.ptr, g.text("id"), g.text("title"), g.text("description")) for g in module.objs(key)]
 
 
 def denom_counts(owner: Node, selected: str | None = None) -> dict[str, str]:
@@ -254,7 +254,7 @@ def add_outcomes(b: DatasetBuilder, ids: dict, module: Node) -> None:
 
 
 def add_adverse_events(b: DatasetBuilder, ids: dict, ae: Node) -> None:
-    add_groups(b, ids, "ae", result_groups(ae))
+    add_groups(b, ids, "ae", result_groups(ae, "eventGroups"))  # the AE module calls its groups eventGroups
     for g in ae.objs("eventGroups"):
         gid = g.text("id")
         for kind, serious, prefix in (("total", True, "serious"), ("total", False, "other"), ("deaths", None, "deaths")):

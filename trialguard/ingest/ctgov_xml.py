@@ -277,8 +277,11 @@ def add_adverse_events(b: DatasetBuilder, ids: dict, events: Element | None, pat
             el, elpath = child(cat, "event_list", catpath)
             for ev, epath in kids(el, "event", elpath):
                 term = text(ev, "sub_title")
+                # the Total category also holds "Total, all-cause mortality" beside the group totals
+                deaths = total and "mortality" in (term or "").lower()
+                kind = "deaths" if deaths else "total" if total else "term"
                 for x, xpath in kids(ev, "counts", epath):
-                    b.add("adverse_events", **ids, loc=xpath, kind="total" if total else "term", serious=serious,
+                    b.add("adverse_events", **ids, loc=xpath, kind=kind, serious=None if deaths else serious,
                           term=None if total else term, organ_system=None if total else organ,
                           group_id=x.get("group_id"), affected=whole(x, "subjects_affected", xpath),
                           at_risk=whole(x, "subjects_at_risk", xpath), events=whole(x, "events", xpath))

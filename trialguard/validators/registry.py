@@ -43,7 +43,7 @@ class Rule:
     check: Callable[..., pd.DataFrame] | None = None  # None for rules raised elsewhere (ingestion, schema)
     example: str = ""
     scope: str = "trial"  # trial: looks inside one trial; cross: compares trials or sources
-    tables: tuple[str, ...] = field(default_factory=tuple)
+    tables: tuple[str, ...] = field(default_factory=tuple)  # cross rules: "table" or "table: <rows query>"
 
     @property
     def family(self) -> str:

@@ -1,0 +1,56 @@
+"""Priority and novelty claims: scope normalisation (`scope`), the lexicon (`lexicon`), extraction from free
+text (`extract`), and the enricher that turns the `texts` table into `claims` rows before the rules run."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from trialguard.claims.extract import extract_claims
+from trialguard.dataset import TABLES, Dataset, frame
+from trialguard.enrich import enricher
+
+__all__ = ["extract_claims", "claims_from_texts", "enrich"]
+
+
+def _claim_dates(ds: Dataset, texts: pd.DataFrame) -> pd.Series:
+    """The date each text makes its claims: its source's publication date, else the registry record's first
+    submission (a registry summary is written when the trial is registered), else nothing."""
+    src = ds.sources[["source_id", "published"]].dropna().drop_duplicates("source_id")
+    trials = ds.trials[["trial_id", "first_submitted"]].dropna().drop_duplicates("trial_id")
+    t = texts[["source_id", "trial_id"]].merge(src, on="source_id", how="left").merge(trials, on="trial_id",
+                                                                                      how="left")
+    return t["published"].fillna(t["first_submitted"]).fillna("").set_axis(texts.index)
+
+
+def claims_from_texts(ds: Dataset) -> pd.DataFrame:
+    """Claims found in the `texts` rows of sources that have no claims yet (curated records carry their own,
+    and an article extracted elsewhere already had its claims extracted)."""
+    texts = ds.texts
+    if texts.empty:
+        return frame("claims", [])
+    have = set(ds.claims["source_id"].dropna())
+    texts = texts[~texts["source_id"].isin(have) & texts["text"].notna()]
+    if texts.empty:
+        return frame("claims", [])
+    dates = _claim_dates(ds, texts)
+    rows: list[dict] = []
+    for (tid, sid, file, loc, text), date in zip(
+            texts[["trial_id", "source_id", "file", "loc", "text"]].itertuples(index=False, name=None), dates):
+        ctx = {"trial_id": tid, "source_id": sid, "file": file, "loc": loc, "claim_date": date}
+        rows.extend(extract_claims(text, ctx))
+    cols = TABLES["claims"]
+    found = frame("claims", [{k: v for k, v in r.items() if k in cols} for r in rows])
+    # registries copy a sentence into the summary and the arm and intervention descriptions: one claim
+    return found.drop_duplicates(["source_id", "kind", "quote"]).reset_index(drop=True)
+
+
+@enricher("claims-from-texts")
+def enrich(ds: Dataset) -> Dataset:
+    """Append the claims found in free text to the `claims` table (registry summaries and descriptions)."""
+    found = claims_from_texts(ds)
+    if found.empty:
+        return ds
+    tables = dict(ds.tables)
+    tables["claims"] = pd.concat([ds.claims, found], ignore_index=True) if len(ds.claims) else found
+    ds.tables = tables
+    return ds

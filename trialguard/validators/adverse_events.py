@@ -1,0 +1,153 @@
+"""TG32x: adverse events — participants affected are among those at risk, and terms are parts of group totals.
+
+The adverse_events table has one row per term and group (kind "term"), per group total of serious / other
+events (kind "total") and per group count of deaths (kind "deaths").
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from trialguard.dataset import Dataset
+from trialguard.findings import Severity, emit
+from trialguard.validators.evidence import fields
+from trialguard.validators.flow import flow_cells
+from trialguard.validators.groupmatch import match_groups
+from trialguard.validators.registry import rule
+
+GROUP = ["trial_id", "source_id", "serious", "group_id"]
+V2_FIELD = {"affected": "numAffected", "at_risk": "numAtRisk", "events": "numEvents"}
+XML_FIELD = {"affected": "@subjects_affected", "at_risk": "@subjects_at_risk", "events": "@events"}
+
+
+def pointer(loc: pd.Series, field: str) -> pd.Series:
+    """Where `field` (affected, at_risk, events) of an adverse-event row is: a v2 group total's loc already names
+    its `...NumAffected` key, a v2 term's loc is its stats entry, a legacy XML loc is the counts element."""
+    loc = loc.fillna("").astype(str)
+    total = loc.str.endswith("NumAffected")
+    v2_total = loc.str.replace(r"NumAffected$", "NumAtRisk" if field == "at_risk" else "NumAffected", regex=True)
+    v2_term = loc + "/" + V2_FIELD[field]
+    xml = loc + "/" + XML_FIELD[field]
+    return v2_total.where(total, v2_term.where(loc.str.startswith("/resultsSection"), xml))
+
+
+def _with_labels(ds: Dataset, ae: pd.DataFrame) -> pd.DataFrame:
+    """Adds `label`: 'Serious adverse events, Placebo, Anaemia' (or '..., all terms' for a total)."""
+    g = ds.groups[ds.groups["block"] == "ae"].drop_duplicates(["trial_id", "source_id", "group_id"])
+    ae = ae.merge(g[["trial_id", "source_id", "group_id", "title"]], on=["trial_id", "source_id", "group_id"],
+                  how="left")
+    kind = ae["kind"].fillna("term").str.lower()
+    serious = ae["serious"].astype("boolean")
+    family = pd.Series("Adverse events", index=ae.index)
+    family = family.mask(serious.fillna(False).astype(bool), "Serious adverse events")
+    family = family.mask((~serious.fillna(True)).astype(bool), "Other adverse events")
+    family = family.mask(kind == "deaths", "Deaths")
+    title = ae["title"].fillna("").where(ae["title"].fillna("") != "", ae["group_id"].fillna(""))
+    what = ae["term"].fillna("").where(kind == "term", "all terms")
+    ae["label"] = (family + ", " + title).where(kind == "deaths", family + ", " + title + ", " + what)
+    return ae
+
+
+@rule("TG320", "ae-affected-exceeds-at-risk", Severity.ERROR,
+      summary="More participants are affected by an adverse event than were at risk.",
+      rationale="Participants affected are counted among the participants at risk: affected <= at risk, for "
+                "every term, group total and death count.",
+      example="Serious adverse events, Placebo, Anaemia: 5 affected of 4 at risk",
+      tables=("adverse_events",))
+def ae_affected_exceeds_at_risk(ds: Dataset) -> pd.DataFrame:
+    ae = ds.adverse_events
+    bad = _with_labels(ds, ae[ae["affected"].notna() & ae["at_risk"].notna() & (ae["affected"] > ae["at_risk"])])
+    msg = bad["label"] + ": " + bad["affected"].astype(str) + " affected of " + bad["at_risk"].astype(str) + " at risk"
+    ev = fields((pointer(bad["loc"], "affected"), bad["affected"]), (pointer(bad["loc"], "at_risk"), bad["at_risk"]))
+    return emit(bad, message=msg, observed=bad["affected"].astype(str), expected="<= " + bad["at_risk"].astype(str),
+                evidence=ev)
+
+
+@rule("TG321", "ae-events-below-affected", Severity.ERROR,
+      summary="An adverse event term has fewer events than participants affected.",
+      rationale="Each affected participant had the event at least once: events >= affected.",
+      example="Other adverse events, Drug A, Headache: 3 events in 5 affected participants",
+      tables=("adverse_events",))
+def ae_events_below_affected(ds: Dataset) -> pd.DataFrame:
+    ae = ds.adverse_events
+    bad = _with_labels(ds, ae[ae["events"].notna() & ae["affected"].notna() & (ae["events"] < ae["affected"])])
+    msg = (bad["label"] + ": " + bad["events"].astype(str) + " events in " + bad["affected"].astype(str)
+           + " affected participants")
+    ev = fields((pointer(bad["loc"], "events"), bad["events"]), (pointer(bad["loc"], "affected"), bad["affected"]))
+    return emit(bad, message=msg, observed=bad["events"].astype(str), expected=">= " + bad["affected"].astype(str),
+                evidence=ev)
+
+
+def _terms_with_totals(ds: Dataset) -> pd.DataFrame:
+    ae = ds.adverse_events
+    kind = ae["kind"].fillna("term").str.lower()
+    # the largest total of a group: a sub-total (e.g. all-cause mortality listed among totals) is never the
+    # "any event" total
+    totals = ae[kind == "total"].sort_values("affected", ascending=False, kind="mergesort").drop_duplicates(GROUP)
+    terms = ae[kind == "term"]
+    totals = totals[GROUP + ["affected", "at_risk", "loc"]].rename(
+        columns={"affected": "tot_affected", "at_risk": "tot_at_risk", "loc": "loc_tot"})
+    return _with_labels(ds, terms.merge(totals, on=GROUP))
+
+
+@rule("TG322", "ae-term-exceeds-group-total", Severity.ERROR,
+      summary="More participants are affected by one adverse event term than by any event of that kind in the group.",
+      rationale="The group total of participants with a serious (or other) adverse event counts everyone with at "
+                "least one such term: affected(term) <= total affected(group).",
+      example="Serious adverse events, Placebo, Anaemia: 6 affected, but 4 in the group had any serious adverse event",
+      tables=("adverse_events",))
+def ae_term_exceeds_group_total(ds: Dataset) -> pd.DataFrame:
+    j = _terms_with_totals(ds)
+    bad = j[j["affected"].notna() & j["tot_affected"].notna() & (j["affected"] > j["tot_affected"])]
+    kind = bad["serious"].astype("boolean").map({True: "serious", False: "other"}).fillna("")
+    msg = (bad["label"] + ": " + bad["affected"].astype(str) + " affected, but " + bad["tot_affected"].astype(str)
+           + " in the group had any " + kind + " adverse event")
+    ev = fields((pointer(bad["loc"], "affected"), bad["affected"]),
+                (pointer(bad["loc_tot"], "affected"), bad["tot_affected"]))
+    return emit(bad, message=msg, observed=bad["affected"].astype(str),
+                expected="<= " + bad["tot_affected"].astype(str), evidence=ev)
+
+
+@rule("TG323", "ae-term-at-risk-differs-from-group", Severity.WARNING,
+      summary="An adverse event term's participants at risk differ from its group's total at risk.",
+      rationale="A term is assessed in the group's participants: at risk(term) = at risk(group). More at risk "
+                "than in the group is impossible (error); fewer happens for terms that apply to a subset "
+                "(e.g. one sex) and is a warning.",
+      example="Other adverse events, Drug A, Ovarian cyst: 40 at risk, but the group total is 80 at risk",
+      tables=("adverse_events",))
+def ae_term_at_risk_differs(ds: Dataset) -> pd.DataFrame:
+    j = _terms_with_totals(ds)
+    bad = j[j["at_risk"].notna() & j["tot_at_risk"].notna() & (j["at_risk"] != j["tot_at_risk"])]
+    sev = pd.Series("warning", index=bad.index).mask(bad["at_risk"] > bad["tot_at_risk"], "error")
+    msg = (bad["label"] + ": " + bad["at_risk"].astype(str) + " at risk, but the group total is "
+           + bad["tot_at_risk"].astype(str) + " at risk")
+    ev = fields((pointer(bad["loc"], "at_risk"), bad["at_risk"]), (pointer(bad["loc_tot"], "at_risk"), bad["tot_at_risk"]))
+    return emit(bad, message=msg, observed=bad["at_risk"].astype(str), expected=bad["tot_at_risk"].astype(str),
+                evidence=ev, severity=sev)
+
+
+@rule("TG324", "ae-at-risk-exceeds-started", Severity.WARNING,
+      summary="More participants are at risk for adverse events in a group than started that arm.",
+      rationale="Participants at risk are participants who started: at risk(group) <= max over periods of "
+                "STARTED(matched flow group). Groups are matched by title only: in crossover designs the "
+                "adverse-event groups are treatments and the flow groups sequences, so positions say nothing, and "
+                "a participant counts in several adverse-event groups. A warning.",
+      example="Adverse events group 'Placebo': 96 at risk, but 94 STARTED the flow group 'Placebo'",
+      tables=("adverse_events", "flow", "groups"))
+def ae_at_risk_exceeds_started(ds: Dataset) -> pd.DataFrame:
+    ae = ds.adverse_events
+    ae = ae[ae["at_risk"].notna()].sort_values("at_risk", ascending=False, kind="mergesort")
+    top = ae.drop_duplicates(["trial_id", "source_id", "group_id"])  # the largest at-risk count of each group
+    c = flow_cells(ds)
+    c = c[c["s"].notna()].sort_values("s", ascending=False, kind="mergesort")
+    started = c.drop_duplicates(["trial_id", "source_id", "group_id"])[
+        ["trial_id", "source_id", "group_id", "s", "loc_s"]].rename(columns={"group_id": "group_a"})
+    pairs = match_groups(ds.groups, "flow", "ae", by_position=False)
+    pairs = pairs.merge(started, on=["trial_id", "source_id", "group_a"])
+    j = top.merge(pairs.rename(columns={"group_b": "group_id"}), on=["trial_id", "source_id", "group_id"])
+    bad = j[j["at_risk"] > j["s"]]
+    msg = ("Adverse events group '" + bad["title_b"].fillna("") + "': " + bad["at_risk"].astype(str)
+           + " at risk, but " + bad["s"].astype(str) + " STARTED the flow group '" + bad["title_a"].fillna("") + "'")
+    ev = fields((pointer(bad["loc"], "at_risk"), bad["at_risk"]), (bad["loc_s"], bad["s"]))
+    return emit(bad, message=msg, observed=bad["at_risk"].astype(str), expected="<= " + bad["s"].astype(str),
+                evidence=ev)
