@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from trialguard.dataset import Accounting, Dataset, DatasetBuilder
+from trialguard.dataset import TABLES, Accounting, Dataset, DatasetBuilder
 from trialguard.findings import rejection, rejections_frame
 from trialguard.validators import ingestion as tg0
 from trialguard.validators.registry import Rule
@@ -30,6 +30,23 @@ class RecordError(Exception):
         self.pointer = pointer
         self.message = message
         self.rule = rule
+
+
+INT64_MAX = 2**63 - 1
+# table -> its whole-number columns: a value there must fit the column, or building the chunk would fail
+_INT_COLUMNS = {t: tuple(c for c, dtype in cols.items() if dtype == "Int64") for t, cols in TABLES.items()}
+
+
+def misfit(b: DatasetBuilder) -> tuple[str, str, object] | None:
+    """(loc, column, value) of the first whole-number value that does not fit a 64-bit column. Adapters turn
+    such numbers into text; this is the net that keeps one record from failing a whole chunk."""
+    for table, cols in _INT_COLUMNS.items():
+        for row in b.rows[table]:
+            for c in cols:
+                v = row.get(c)
+                if v is not None and (type(v) is not int or not -INT64_MAX <= v <= INT64_MAX):
+                    return row.get("loc") or "", c, v
+    return None
 
 
 class IngestContext:
@@ -82,6 +99,12 @@ class IngestContext:
         except (KeyError, TypeError, ValueError, AttributeError, IndexError) as e:
             self.reject(tg0.INVALID_RECORD, file, loc,
                         f"{kind} {record_id}: unexpected structure ({type(e).__name__}: {e})", **ids)
+            return False
+        bad = misfit(local)
+        if bad:
+            where, column, value = bad
+            self.reject(tg0.INVALID_RECORD, file, where, f"{kind} {record_id}: {where or '/'}: {column} "
+                        f"{str(value)[:40]!r} is not a whole number that fits 64 bits", observed=str(value)[:40], **ids)
             return False
         self.seen[key] = (file, loc)
         self.builder.extend(local)

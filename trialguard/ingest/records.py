@@ -22,7 +22,7 @@ from jsonschema.exceptions import ValidationError, best_match
 from trialguard.dataset import DatasetBuilder
 from trialguard.dates import date_interval
 from trialguard.ingest import yaml_documents
-from trialguard.ingest.context import IngestContext, RecordError
+from trialguard.ingest.context import INT64_MAX, IngestContext, RecordError
 from trialguard.validators import ingestion as tg0
 
 _PLAIN_NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
@@ -190,10 +190,11 @@ def amount(value) -> tuple[int | None, str | None]:
     """(number, text) of a count as written: 12 -> (12, "12"); "over 30" -> (None, "over 30")."""
     if value is None:
         return None, None
-    if isinstance(value, int):
-        return value, str(value)
     text = str(value).strip()
-    return (int(text), text) if text.isdigit() else (None, text)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return (value, text) if abs(value) <= INT64_MAX else (None, text)  # beyond 64 bits: not a count
+    # "²" is a digit but not a number; "1" followed by 400 zeros is a number but not a count
+    return (int(text), text) if text.isdecimal() and len(text) <= 18 else (None, text)
 
 
 def number(text) -> tuple[float | None, str | None]:
