@@ -44,7 +44,7 @@ def test_tg502_seed_002_recovered_exponent():
     f = findings("TG502", [dose("/d/0", "0.5×106 CAR-T cells/kg", quote=quote),
                            dose("/d/1", "0.5×10⁶ CAR-T cells/kg")])  # boundary: a real superscript is fine
     assert list(f["loc"]) == ["/d/0"]
-    assert f["message"][0] == "'0.5×106 CAR-T cells/kg' read as 500000 cells/kg (lost superscript exponent recovered)"
+    assert f["message"][0] == "'0.5×106 CAR-T cells/kg' read as 5×10^5 cells/kg (lost superscript exponent recovered)"
     assert f["severity"][0] == "warning"
     assert f["evidence"][0] == {"quote": quote, "highlight": ["0.5×106 CAR-T cells/kg"]}
 

@@ -1,4 +1,4 @@
-"""The `trialguard` command line. Exit codes: 0 pass, 1 findings at or above --fail-on, 2 usage error."""
+"""The `trialguard` command line. Exit codes: 0 pass, 1 (new) findings at or above --fail-on, 2 usage error."""
 
 from __future__ import annotations
 
@@ -52,7 +52,8 @@ def progress_bar(enabled: bool):
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=str))
 @click.option("--out", "out_dir", default="reports", show_default=True, type=click.Path(file_okay=False),
               help="Folder for the reports.")
-@click.option("--format", "formats", default=None, help="Comma-separated: html, json (default: all available).")
+@click.option("--format", "formats", default=None, help="Comma-separated: html, json, sarif, junit, github "
+              "(default: html, json).")
 @click.option("--fail-on", type=click.Choice(FAIL_ON), default=None, help="Lowest severity that fails the run "
               "[default: error].")
 @click.option("--select", default=None, help="Rule codes or prefixes to run, comma-separated (e.g. TG2,TG301).")
@@ -69,37 +70,57 @@ def progress_bar(enabled: bool):
 @click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
               help="Dask: workers of the local cluster started for this run.")
 @click.option("--scheduler", default=None, help="Dask: address of a running scheduler (tcp://HOST:PORT).")
+@click.option("--gx-docs", "gx_docs", default=None, type=click.Path(file_okay=False),
+              help="Also run the column rules as Great Expectations suites and build GX Data Docs into this "
+              "folder (needs the gx extra).")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the verdict line.")
+@click.option("--baseline", "baseline_file", default=None, type=click.Path(dir_okay=False),
+              help="Baseline file: only findings not in it are new, and only new ones fail the run.")
+@click.option("--write-baseline", default=None, type=click.Path(dir_okay=False),
+              help="Write every finding of this run to a baseline file.")
+@click.option("--since", default=None, metavar="REV",
+              help="Report only findings in files changed since git revision REV (plus untracked files).")
 def validate(paths, out_dir, formats, fail_on, select, ignore, config_path, exclude, max_file_mb, max_json_depth,
-             chunk_records, engine_name, workers, scheduler, quiet) -> None:
-    """Read PATHS (files or folders), check every record, write reports to --out."""
+             chunk_records, engine_name, workers, scheduler, gx_docs, quiet, baseline_file, write_baseline, since) -> None:
+    """Read PATHS (files or folders), check every record, write reports to --out.
+
+    Exit codes: 0 pass; 1 findings at or above --fail-on (with --baseline: new ones only); 2 usage or
+    configuration error (bad option, unreadable config or baseline, unknown --since revision).
+    """
     from trialguard import engine, gate
     from trialguard.ingest.context import Limits
-    from trialguard.reports import console, writers
+    from trialguard.reports import console, default_formats, writers
 
     cfg = load(config_path).with_overrides(
         select=parse_codes(select), ignore=parse_codes(ignore), fail_on=fail_on, formats=_formats(formats),
         exclude=tuple(exclude), max_file_mb=max_file_mb, max_json_depth=max_json_depth)
     available = writers()
-    chosen = cfg.formats or tuple(sorted(available))
+    chosen = cfg.formats or default_formats(available)
     unknown = [f for f in chosen if f not in available]
     if unknown:
         raise click.BadParameter(f"unknown format(s) {', '.join(unknown)}; available: "
                                  f"{', '.join(sorted(available))}", param_hint="--format")
+    plan = gate.plan(paths, baseline=baseline_file, write_baseline=write_baseline, since=since)
     limits = Limits(max_file_bytes=cfg.max_file_mb * 1024 * 1024, max_json_depth=cfg.max_json_depth)
+    gx_run = _gx_checkpoints(gx_docs, engine_name == "dask" or scheduler) if gx_docs else None
     if engine_name == "dask" or scheduler:
         from trialguard.distributed import run_dask
 
         result = run_dask(paths, cfg, limits, workers=workers, scheduler=scheduler, chunk_records=chunk_records)
     else:
         with progress_bar(enabled=not quiet) as progress:
-            result = engine.run(paths, cfg, limits, chunk_records=chunk_records, progress=progress)
+            result = engine.run(paths, cfg, limits, chunk_records=chunk_records, progress=progress,
+                                observe=gx_run.observe if gx_run else None)
     if not result.dataset.inputs:
         skipped = len(result.dataset.skipped)
         raise click.UsageError(f"no input files under {', '.join(paths)} ({skipped} other files skipped; "
                                "inputs are .json, .ndjson, .jsonl, .xml, .yaml, .yml, .txt and .zip)")
-    t0 = time.perf_counter()
+    plan.apply(result)
     out = Path(out_dir)
+    if gx_run:
+        result.gx_docs = gx_run.summary(out)
+        result.timings["gx"] = gx_run.seconds
+    t0 = time.perf_counter()
     try:
         written = [available[f](result, out) for f in chosen]
     except (OSError, ValueError) as e:
@@ -112,7 +133,56 @@ def validate(paths, out_dir, formats, fail_on, select, ignore, config_path, excl
         console.print_summary(result, code)
         for p in written:
             click.echo(f"wrote {p}")
+        if result.gx_docs:
+            click.echo(f"wrote {result.gx_docs['index']} (Great Expectations Data Docs)")
     sys.exit(code)
+
+
+@cli.group("baseline")
+def baseline_group() -> None:
+    """Accept the current findings: only findings not in the baseline fail `validate --baseline`."""
+
+
+@baseline_group.command("write")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=str))
+@click.option("--select", default=None, help="Rule codes or prefixes to run, comma-separated.")
+@click.option("--ignore", default=None, help="Rule codes or prefixes to skip, comma-separated.")
+@click.option("--config", "config_path", default=None, help="Config file (as for validate).")
+@click.option("--exclude", multiple=True, help="Path glob to skip (repeatable).")
+def baseline_write(file, paths, select, ignore, config_path, exclude) -> None:
+    """Validate PATHS and record every finding's fingerprint in FILE (JSON, meant to be committed)."""
+    from trialguard import baseline
+
+    cfg = load(config_path).with_overrides(select=parse_codes(select), ignore=parse_codes(ignore),
+                                           exclude=tuple(exclude))
+    n = baseline.record(paths, cfg, file)
+    click.echo(f"wrote {file}: {n} findings")
+
+
+def _gx_checkpoints(docs_dir: str, distributed: bool):
+    """The GX checkpoint runner for --gx-docs, or a one-line usage error (exit 2) when GX is missing."""
+    if distributed:
+        raise click.UsageError("--gx-docs runs with the local engine only", ctx=click.get_current_context())
+    from trialguard.gx import GxUnavailable
+    from trialguard.gx.checkpoint import DocsRun
+
+    try:
+        return DocsRun(Path(docs_dir))
+    except GxUnavailable as e:
+        click.echo(f"Error: {e}", err=True)
+        sys.exit(2)
+
+
+@cli.command("export-gx")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Folder for the suites (trialguard.<table>.json) and a README.")
+def export_gx(out_dir) -> None:
+    """Write the column-level rules (TG1xx) as Great Expectations 1.x suites, one per canonical table."""
+    from trialguard.gx.suites import write
+
+    for p in write(Path(out_dir)):
+        click.echo(f"wrote {p}")
 
 
 @cli.command()

@@ -37,6 +37,8 @@ class RunResult:
     version: str = __version__
     timings: dict[str, float] = field(default_factory=dict)
     baseline: dict | None = None  # filled by the gate when a baseline is given
+    since: dict | None = None  # filled by the gate for --since: revision, changed files, findings kept
+    gx_docs: dict | None = None  # filled by `validate --gx-docs`: Data Docs index and GX's verdict
 
 
 def selected_rules(config: Config) -> list[Rule]:
@@ -95,8 +97,10 @@ def retained_tables(rules: list[Rule]) -> dict[str, str | None]:
 
 
 def check_partition(files: list[str], config: Config, read_files: Callable[..., Dataset],
-                    chunk_records: int = DEFAULT_CHUNK_RECORDS) -> Partition:
-    """Read `files` chunk by chunk, checking each chunk with the per-trial rules as it arrives."""
+                    chunk_records: int = DEFAULT_CHUNK_RECORDS,
+                    observe: Callable[[Dataset], None] | None = None) -> Partition:
+    """Read `files` chunk by chunk, checking each chunk with the per-trial rules as it arrives. `observe` sees
+    each enriched chunk (e.g. to run Great Expectations on the same canonical tables)."""
     rules = selected_rules(config)
     trial_rules, _ = _split(rules)
     retain = retained_tables(rules)
@@ -116,6 +120,9 @@ def check_partition(files: list[str], config: Config, read_files: Callable[..., 
                 kept[t].append(rows)
         clock[0] = time.perf_counter()
         timings["rules"] += clock[0] - t0
+        if observe:  # timed by the observer, not as ingest or rules
+            observe(chunk)
+            clock[0] = time.perf_counter()
 
     ingested = read_files(files, chunk_records=chunk_records, on_chunk=on_chunk)
     timings["ingest"] += time.perf_counter() - clock[0]
@@ -173,11 +180,12 @@ def combine(parts: list[Partition], config: Config, skipped: list[str]) -> RunRe
 
 
 def run(paths: Iterable[str], config: Config, limits=None, chunk_records: int = DEFAULT_CHUNK_RECORDS,
-        progress: Callable[[int], Callable[[str], None]] | None = None) -> RunResult:
+        progress: Callable[[int], Callable[[str], None]] | None = None,
+        observe: Callable[[Dataset], None] | None = None) -> RunResult:
     """Validate everything under `paths` on this machine: one partition, read and checked chunk by chunk.
     `progress(total_files)` may return a callback that is called after each file."""
     from trialguard import ingest
 
     files, skipped = ingest.plan(paths, config.exclude)
     read = functools.partial(ingest.read_files, limits=limits, on_file=progress(len(files)) if progress else None)
-    return combine([check_partition(files, config, read, chunk_records)], config, skipped)
+    return combine([check_partition(files, config, read, chunk_records, observe)], config, skipped)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import re
 from typing import Iterable
 
 import pandas as pd
@@ -84,9 +85,41 @@ def emit(
     return out.reset_index(drop=True)
 
 
-def fingerprint(rule: str, trial_id: str, source_id: str, loc: str, observed: str) -> str:
-    key = "\x1f".join((rule, trial_id, source_id, loc, observed))
+# The part of a location that only says where a record sits in its file: the NDJSON line (`line:12`) and the
+# array indices of a file holding many records (`/3` of a ctg-studies.json). Records move when files are
+# reordered or rewritten; the finding does not.
+RECORD_POSITION = re.compile(r"^(?:line:\d+)?(?:/\d+)*")
+TEXT_SPAN = re.compile(r"^chars:\d+-\d+$")
+
+
+def stable_loc(loc: str, identified: bool, quote: str = "") -> str:
+    """The location as it goes into a fingerprint.
+
+    When the record has an id (trial or source), the id says which record it is and its position in the file
+    is dropped. Without an id the position is all that tells two records apart, so it is kept (otherwise two
+    id-less records of one file would share a fingerprint and one finding would be lost). A character span in
+    a text shifts whenever earlier text is edited, so the quoted sentence (whitespace-normalised) stands in
+    for it when the finding carries one.
+    """
+    if identified:
+        loc = RECORD_POSITION.sub("", loc, count=1)
+    if quote and TEXT_SPAN.match(loc):
+        loc = "quote:" + " ".join(quote.split())
+    return loc
+
+
+def fingerprint(rule: str, trial_id: str, source_id: str, loc: str, observed: str, *,
+                identified: bool | None = None, quote: str = "") -> str:
+    """Stable id of a finding: rule, trial, source, record-relative location, offending value."""
+    if identified is None:
+        identified = bool(trial_id or source_id)
+    key = "\x1f".join((rule, trial_id, source_id, stable_loc(loc, identified, quote), observed))
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:20]
+
+
+def _quote(evidence) -> str:
+    q = evidence.get("quote") if isinstance(evidence, dict) else None
+    return q if isinstance(q, str) else ""
 
 
 def finalize(found: pd.DataFrame, rule: str, name: str, default: "Severity") -> pd.DataFrame:
@@ -99,8 +132,8 @@ def finalize(found: pd.DataFrame, rule: str, name: str, default: "Severity") -> 
     sev = out["severity"] if "severity" in out else pd.Series([None] * len(out), index=out.index)
     out["severity"] = sev.map(lambda s: str(s) if s not in (None, "") and s == s else str(default))
     out["fingerprint"] = [
-        fingerprint(rule, str(t), str(s), str(l), str(o))
-        for t, s, l, o in zip(out["trial_id"], out["source_id"], out["loc"], out["observed"])
+        fingerprint(rule, str(t), str(s), str(l), str(o), quote=_quote(e))
+        for t, s, l, o, e in zip(out["trial_id"], out["source_id"], out["loc"], out["observed"], out["evidence"])
     ]
     return out[FINDING_COLUMNS]
 
@@ -135,7 +168,8 @@ def rejection(code: str, name: str, file: str, loc: str, message: str, trial_id:
         "observed": observed,
         "expected": "",
         "evidence": {},
-        "fingerprint": fingerprint(code, trial_id, source_id or file.rsplit("/", 1)[-1], loc, observed or message),
+        "fingerprint": fingerprint(code, trial_id, source_id or file.rsplit("/", 1)[-1], loc, observed or message,
+                                   identified=bool(trial_id or source_id)),
     }
 
 

@@ -9,15 +9,25 @@ from trialguard.engine import RunResult
 
 Writer = Callable[[RunResult, Path], Path]
 
+# Machine formats for CI are written when asked for (--format), not by default: the GitHub one prints
+# annotations to stdout, and SARIF/GitHub re-read the data files to find lines.
+ON_REQUEST = ("github", "junit", "sarif")
+
 
 def writers() -> dict[str, Writer]:
     """Format name -> writer. Imported lazily so `trialguard --help` stays fast."""
-    from trialguard.reports import json_report
+    from trialguard.reports import github, json_report, junit, sarif
 
-    found: dict[str, Writer] = {"json": json_report.write}
+    found: dict[str, Writer] = {"json": json_report.write, "sarif": sarif.write, "junit": junit.write,
+                                "github": github.write}
     try:
         from trialguard.reports import html
         found["html"] = html.write
     except ImportError:
         pass
     return found
+
+
+def default_formats(available: dict[str, Writer]) -> tuple[str, ...]:
+    """What `validate` writes without --format: every available format except the CI ones."""
+    return tuple(sorted(f for f in available if f not in ON_REQUEST))

@@ -57,6 +57,8 @@ def document(result: RunResult) -> dict:
             "by_rule": {k: int(v) for k, v in sorted(f["rule"].value_counts().items())} if len(f) else {},
         },
         "baseline": result.baseline,
+        "since": result.since,
+        "gx_docs": result.gx_docs,
         "findings": finding_records(f),
     }
 

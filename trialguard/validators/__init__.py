@@ -8,3 +8,6 @@ from trialguard.validators import dates  # noqa: F401
 from trialguard.validators import claims  # noqa: F401
 from trialguard.validators import cross_source  # noqa: F401
 from trialguard.validators import doses  # noqa: F401
+from trialguard.validators import schema  # noqa: F401
+from trialguard.validators import proportions  # noqa: F401
+from trialguard.validators import sums  # noqa: F401

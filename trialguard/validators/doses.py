@@ -5,6 +5,8 @@ The `doses` table is filled by the `doses` enricher (trialguard.dose_table) befo
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pandas as pd
 
 from trialguard.dataset import Dataset
@@ -37,8 +39,19 @@ def _with_base(d: pd.DataFrame) -> pd.DataFrame:
     return d.assign(base_lo=d["lo"] * d["factor"], base_hi=d["hi"] * d["factor"])
 
 
+def _shown(v: float) -> str:
+    """A dose value as a curator writes it: '53', '0.5', and powers of ten for large counts ('5×10^5')."""
+    d = Decimal(repr(v)).normalize()
+    if abs(d) < 100_000:
+        return f"{d:f}"
+    sign, digits, exp = d.as_tuple()
+    power = len(digits) - 1 + exp
+    mantissa = (d.scaleb(-power)).normalize()
+    return f"{mantissa:f}×10^{power}"
+
+
 def _fmt(x: pd.Series) -> pd.Series:
-    return x.map(lambda v: f"{v:g}" if pd.notna(v) else "").astype("object")
+    return x.map(lambda v: _shown(v) if pd.notna(v) else "").astype("object")
 
 
 @rule("TG501", "dose-unparseable", Severity.INFO,
@@ -57,7 +70,7 @@ def dose_unparseable(ds: Dataset) -> pd.DataFrame:
       summary="A dose reads as 'm×10d' with a lost superscript; only the exponent reading is plausible.",
       rationale="'0.5×106 cells/kg' is literally 53 cells/kg, far below any cell dose; read as 0.5×10^6 it is "
                 "plausible. The value was recovered, but the source text is wrong and should be corrected.",
-      example="'0.5×106 CAR-T cells/kg' -> 5e5 cells/kg", tables=("doses",))
+      example="'0.5×106 CAR-T cells/kg' -> 5×10^5 cells/kg", tables=("doses",))
 def dose_exponent_recovered(ds: Dataset) -> pd.DataFrame:
     d = ds.doses
     bad = d[_has_flag(d, "exponent_recovered")]

@@ -1,0 +1,70 @@
+"""Shared pieces of the count rules (TG2xx): labels, the size of the group a count is out of, category sets.
+
+A *category set* is the categories of one measure (and class) counted in one group of one source: the unit
+over which counts and percentages are summed. Its size is the rows' `denom` when they agree on one, else the
+group's `n` from the groups table.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+SET_KEY = ["source_id", "trial_id", "block", "group_id", "measure", "class_title"]
+GROUP_KEY = ["source_id", "trial_id", "block", "group_id"]
+
+
+def text(s: pd.Series, strip: bool = True) -> pd.Series:
+    """Strings with missing values as "" (stripped of surrounding blanks unless `strip` is False)."""
+    if pd.api.types.is_string_dtype(s.dtype) and s.dtype != object:
+        out = s.fillna("")
+    else:
+        out = s.astype(object).where(s.notna(), "").astype(str)
+    return out.str.strip() if strip else out
+
+
+def num_text(s: pd.Series, missing: str = "?") -> pd.Series:
+    """Whole numbers as text ("12"), `missing` for absent values."""
+    return s.astype("Int64").astype(object).map(lambda v: missing if v is pd.NA else str(v)).astype(object)
+
+
+def label(df: pd.DataFrame) -> pd.Series:
+    """What a curator calls a count: its category, else its class, else its measure ("Female", "SLEDAI 0")."""
+    out = text(df["category"])
+    for col in ("class_title", "measure", "group_id"):
+        out = out.where(out != "", text(df[col]))
+    return out
+
+
+def measure_label(df: pd.DataFrame) -> pd.Series:
+    """The measure (and class) a category belongs to: "Sex: Female, Male" or "Age, Categorical / Japan"."""
+    m, c = text(df["measure"]), text(df["class_title"])
+    both = m.where(c == "", m + " / " + c)
+    return both.where(both.str.strip(" /") != "", text(df["group_id"]))
+
+
+def group_sizes(groups: pd.DataFrame) -> pd.DataFrame:
+    """GROUP_KEY + group_n, group_title, parent_n: the size of every group and of its parent, if known."""
+    g = groups.drop_duplicates(GROUP_KEY, keep="first")
+    sizes = g[GROUP_KEY + ["n", "title", "parent"]].rename(columns={"n": "group_n", "title": "group_title"})
+    parents = g[GROUP_KEY + ["n"]].rename(columns={"group_id": "parent", "n": "parent_n"})
+    sizes = sizes.merge(parents, on=["source_id", "trial_id", "block", "parent"], how="left")
+    return sizes.drop(columns="parent")
+
+
+def key_frame(df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
+    """Key columns with missing values as "" so that groupby and merge keep every row."""
+    return pd.DataFrame({c: text(df[c], strip=False) for c in cols}, index=df.index)
+
+
+def with_group_sizes(counts: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
+    """`counts` plus group_n, group_title and parent_n columns (missing when the group is not listed)."""
+    left = counts.copy()
+    keys = key_frame(left, GROUP_KEY)
+    for c in GROUP_KEY:
+        left[f"_k_{c}"] = keys[c]
+    sizes = group_sizes(groups)
+    right = key_frame(sizes, GROUP_KEY).rename(columns={c: f"_k_{c}" for c in GROUP_KEY})
+    right[["group_n", "group_title", "parent_n"]] = sizes[["group_n", "group_title", "parent_n"]]
+    merged = left.reset_index().merge(right, on=[f"_k_{c}" for c in GROUP_KEY], how="left").set_index("index")
+    merged.index.name = None
+    return merged.drop(columns=[f"_k_{c}" for c in GROUP_KEY])
