@@ -216,3 +216,20 @@ def test_whole_number_too_big_for_its_column_rejects_only_its_record(tmp_path):
     assert list(zip(r["rule"], r["file"], r["loc"])) == [("TG006", f, "/trials/0/cohorts/0/stats/0")]
     assert r["message"][0] == (f"source {SEED}: /trials/0/cohorts/0/stats/0: n '{'1' + '0' * 39}' is not a whole "
                                "number that fits 64 bits")
+
+
+def test_alike_rejections_in_different_files_are_all_reported(tmp_path):
+    """Was: rejections of id-less records were fingerprinted by the file's base name, so broken files named
+    alike in two folders (and one id duplicated in two more files) collapsed into one finding."""
+    study = json.loads((FIXTURES / "ctgov" / "v2" / "NCT00353704.json").read_bytes())
+    for d in ("a", "b"):
+        (tmp_path / d).mkdir()
+        (tmp_path / d / "record.yaml").write_text("source: NA\n", encoding="utf-8")
+        (tmp_path / d / "study.json").write_text(json.dumps(study), encoding="utf-8")
+    (tmp_path / "c.json").write_text(json.dumps(study), encoding="utf-8")
+    result = engine.run([tmp_path.as_posix()], Config())
+    r = result.findings[result.findings["rule"].str.startswith("TG0")]
+    assert result.dataset.records.rejected == len(r) == 4
+    assert sorted(zip(r["rule"], r["file"])) == [
+        ("TG005", f"{tmp_path.as_posix()}/a/record.yaml"), ("TG005", f"{tmp_path.as_posix()}/b/record.yaml"),
+        ("TG007", f"{tmp_path.as_posix()}/a/study.json"), ("TG007", f"{tmp_path.as_posix()}/b/study.json")]

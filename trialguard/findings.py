@@ -168,8 +168,11 @@ def rejection(code: str, name: str, file: str, loc: str, message: str, trial_id:
         "observed": observed,
         "expected": "",
         "evidence": {},
-        "fingerprint": fingerprint(code, trial_id, source_id or file.rsplit("/", 1)[-1], loc, observed or message,
-                                   identified=bool(trial_id or source_id)),
+        # a rejection is about one file's content: the path (as given) is part of its identity, or two broken
+        # files named alike in different folders, or one id duplicated in two files, would share a fingerprint
+        # and one of them would vanish from the report while the accounting still counts it
+        "fingerprint": fingerprint(code, trial_id, source_id, f"{file}#{loc}", observed or message,
+                                   identified=False),
     }
 
 
