@@ -67,16 +67,17 @@ class IngestContext:
         self.seen: dict[tuple[str, str], tuple[str, str]] = {}  # (kind, id) -> (file, loc) of the accepted record
 
     def reject(self, rule: Rule, file: str, loc: str, message: str, *, trial_id: str = "",
-               source_id: str = "", observed: str = "", records: int = 1) -> None:
+               source_id: str = "", observed: str = "", records: int = 1, per_file: bool = False) -> None:
         """Count `records` records as read and rejected, with one TG0xx finding saying why."""
         self.records = self.records + Accounting(read=records, rejected=records)
-        self.rejected_rows.append(rejection(rule.code, rule.name, file, loc, message, trial_id, source_id, observed))
+        self.rejected_rows.append(rejection(rule.code, rule.name, file, loc, message, trial_id, source_id, observed,
+                                            per_file))
 
     def reject_duplicate(self, kind: str, record_id: str, file: str, loc: str, first: tuple[str, str]) -> None:
         where = first[0] + (f"#{first[1]}" if first[1] else "")
         ids = {"trial_id": record_id} if kind == "trial" else {"source_id": record_id}
         self.reject(tg0.DUPLICATE_ID, file, loc, f"{kind} {record_id} was already read from {where}",
-                    observed=record_id, **ids)
+                    observed=record_id, per_file=True, **ids)
 
     def record(self, file: str, loc: str, kind: str, record_id: str | None, fill: Callable[[DatasetBuilder], None],
                id_field: str = "id") -> bool:
