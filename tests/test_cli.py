@@ -41,3 +41,32 @@ def test_rules_json_lists_ingestion_codes(runner):
 def test_explain_unknown_rule_is_usage_error(runner):
     result = runner.invoke(cli, ["explain", "TG999"])
     assert result.exit_code == 2
+
+
+def test_unknown_rule_code_is_usage_error(runner, tmp_path):
+    """A typo in --select would otherwise check nothing and pass."""
+    result = runner.invoke(cli, ["validate", str(tmp_path), "--select", "TG2,XX9", "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2
+    assert "select: unknown rule code or prefix 'XX9'" in result.output
+    cfg = tmp_path / "trialguard.toml"
+    cfg.write_text('[severity]\nTG2 = "info"\n', encoding="utf-8")
+    result = runner.invoke(cli, ["validate", str(tmp_path), "--config", str(cfg), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2
+    assert "severity: unknown rule code 'TG2'" in result.output
+
+
+def test_output_folder_that_cannot_be_created_is_usage_error(runner, tmp_path):
+    blocker = tmp_path / "file.txt"
+    blocker.write_text("x", encoding="utf-8")
+    for args in (["validate", str(blocker), "--out", str(blocker / "reports")],
+                 ["export-gx", "--out", str(blocker / "suites")]):
+        result = runner.invoke(cli, args)
+        assert result.exit_code == 2, result.output
+        assert "cannot create folder" in result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_every_rule_is_explained_with_an_example(runner):
+    codes = [r["code"] for r in json.loads(runner.invoke(cli, ["rules", "--format", "json"]).output)]
+    missing = [c for c in codes if "\nExample:\n" not in runner.invoke(cli, ["explain", c]).output]
+    assert missing == []

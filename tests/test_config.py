@@ -66,3 +66,15 @@ def test_invalid_config_names_the_key(data, message):
 def test_missing_explicit_config_file(tmp_path):
     with pytest.raises(ConfigError, match="config file not found"):
         load(str(tmp_path / "nope.toml"))
+
+
+@pytest.mark.parametrize("text, message", [
+    ("[tool]\ntrialguard = 3\n", "[tool.trialguard] must be a table of settings, not int"),
+    ("tool = 3\n", "[tool] must be a table"),
+])
+def test_pyproject_section_of_the_wrong_type_is_a_config_error(tmp_path, text, message):
+    (tmp_path / "pyproject.toml").write_text(text, encoding="utf-8")
+    for explicit in (str(tmp_path / "pyproject.toml"), None):
+        with pytest.raises(ConfigError) as e:
+            load(explicit, cwd=tmp_path)
+        assert message in e.value.message

@@ -1,7 +1,5 @@
 """The Dask engine gives exactly the local engine's findings and accounting."""
 
-import json
-
 import pytest
 
 from trialguard import engine

@@ -4,7 +4,6 @@ record never stops the others, and records read = checked + rejected."""
 from __future__ import annotations
 
 import copy
-import io
 import json
 import zipfile
 from pathlib import Path

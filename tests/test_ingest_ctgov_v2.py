@@ -10,7 +10,7 @@ import zipfile
 import pandas as pd
 import pytest
 
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, one
 from trialguard.dataset import TABLES
 from trialguard.ingest import read_paths
 from trialguard.ingest.ctgov_common import dispersion, iso_date, parse_float, parse_int
@@ -29,13 +29,6 @@ def viagra():
     return ds
 
 
-def one(df: pd.DataFrame, **where) -> pd.Series:
-    mask = pd.Series(True, index=df.index)
-    for col, value in where.items():
-        mask &= df[col] == value
-    rows = df[mask]
-    assert len(rows) == 1, f"{len(rows)} rows match {where}"
-    return rows.iloc[0]
 
 
 def test_trial_row_has_dates_with_their_types_and_enrollment(viagra):

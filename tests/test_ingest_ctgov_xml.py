@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, one
 from trialguard.ingest import read_paths
 
 XML = FIXTURES / "ctgov" / "xml"
@@ -13,13 +13,6 @@ NCT = "NCT01065844"
 RES = "/clinical_study/clinical_results"
 
 
-def one(df: pd.DataFrame, **where) -> pd.Series:
-    mask = pd.Series(True, index=df.index)
-    for col, value in where.items():
-        mask &= df[col] == value
-    rows = df[mask]
-    assert len(rows) == 1, f"{len(rows)} rows match {where}"
-    return rows.iloc[0]
 
 
 @pytest.fixture(scope="module")

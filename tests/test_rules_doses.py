@@ -91,6 +91,21 @@ def test_tg506_escalation_not_increasing():
     assert list(f["loc"]) == ["/d/1", "/d/3"]
 
 
+def test_tg505_exactly_10x_is_decided_exactly():
+    """0.14 -> 1.4 mg/kg is exactly 10x, though 10 * 0.14 is 1.4000000000000001 in binary floats."""
+    rows = [dose("/x/0", "0.14 mg/kg", level=1)]
+    other = [{"source_id": "s2", "loc": "/y/0", "raw": "1.4 mg/kg", "group_id": "dose level 1", "level": 1}]
+    f = findings("TG505", rows + other)
+    assert list(zip(f["source_id"], f["loc"], f["message"])) == [
+        ("s2", "/y/0", "dose '1.4 mg/kg' is 10× the dose '0.14 mg/kg' that s1 states for the same cohort")]
+
+
+def test_tg506_equal_doses_in_different_units_are_not_an_increase():
+    """0.009 mg then 9 ug: equal, though 9 * 0.001 is 0.009000000000000001 in binary floats."""
+    f = findings("TG506", [dose("/d/0", "0.009 mg", "DL1", level=1), dose("/d/1", "9 ug", "DL2", level=2)])
+    assert list(f["loc"]) == ["/d/1"]
+
+
 def test_tg506_level_from_group_title_in_registry_text():
     texts = [{"loc": f"/arms/{i}/description", "field": "arm_description", "group_id": f"Dose Level {i + 1}",
               "text": t} for i, t in enumerate(["Drug X 100 mg daily", "Drug X 50 mg daily"])]

@@ -103,9 +103,7 @@ def compare(findings: pd.DataFrame, prior: dict[str, dict], rules_run: Iterable[
 def record(paths: Iterable[str], cfg, path: str | Path) -> int:
     """`trialguard baseline write`: validate `paths` under `cfg` and write every finding to the baseline."""
     from trialguard import engine
-    from trialguard.ingest.context import Limits
 
-    limits = Limits(max_file_bytes=cfg.max_file_mb * 1024 * 1024, max_json_depth=cfg.max_json_depth)
-    result = engine.run(paths, cfg, limits)
+    result = engine.run(paths, cfg, cfg.limits())
     write(result.findings, path)
     return len(result.findings)

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from trialguard import __version__
-from trialguard.config import FAIL_ON, ConfigError, load, parse_codes
+from trialguard.config import FAIL_ON, check_codes, load, parse_codes
 
 
 class OutputError(click.ClickException):
@@ -28,6 +28,25 @@ def cli() -> None:
 
 def _formats(text: str | None) -> tuple[str, ...]:
     return tuple(f.strip().lower() for f in (text or "").split(",") if f.strip())
+
+
+def _config(config_path: str | None, **overrides):
+    """The configuration in effect (file, then command-line overrides), its rule codes checked."""
+    from trialguard.validators.registry import all_rules
+
+    cfg = load(config_path).with_overrides(**overrides)
+    check_codes(cfg, (r.code for r in all_rules()))
+    return cfg
+
+
+def _out_folder(path: str, option: str) -> Path:
+    """Create the output folder before the (possibly long) run, so an unusable one is a usage error first."""
+    folder = Path(path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise click.BadParameter(f"cannot create folder {path}: {e.strerror or e}", param_hint=option) from None
+    return folder
 
 
 @contextlib.contextmanager
@@ -88,12 +107,11 @@ def validate(paths, out_dir, formats, fail_on, select, ignore, config_path, excl
     configuration error (bad option, unreadable config or baseline, unknown --since revision).
     """
     from trialguard import engine, gate
-    from trialguard.ingest.context import Limits
     from trialguard.reports import console, default_formats, writers
 
-    cfg = load(config_path).with_overrides(
-        select=parse_codes(select), ignore=parse_codes(ignore), fail_on=fail_on, formats=_formats(formats),
-        exclude=tuple(exclude), max_file_mb=max_file_mb, max_json_depth=max_json_depth)
+    cfg = _config(config_path, select=parse_codes(select), ignore=parse_codes(ignore), fail_on=fail_on,
+                  formats=_formats(formats), exclude=tuple(exclude), max_file_mb=max_file_mb,
+                  max_json_depth=max_json_depth)
     available = writers()
     chosen = cfg.formats or default_formats(available)
     unknown = [f for f in chosen if f not in available]
@@ -101,8 +119,9 @@ def validate(paths, out_dir, formats, fail_on, select, ignore, config_path, excl
         raise click.BadParameter(f"unknown format(s) {', '.join(unknown)}; available: "
                                  f"{', '.join(sorted(available))}", param_hint="--format")
     plan = gate.plan(paths, baseline=baseline_file, write_baseline=write_baseline, since=since)
-    limits = Limits(max_file_bytes=cfg.max_file_mb * 1024 * 1024, max_json_depth=cfg.max_json_depth)
+    limits = cfg.limits()
     gx_run = _gx_checkpoints(gx_docs, engine_name == "dask" or scheduler) if gx_docs else None
+    out = _out_folder(out_dir, "--out")  # the last usage check: nothing is created when an earlier one fails
     if engine_name == "dask" or scheduler:
         from trialguard.distributed import run_dask
 
@@ -116,7 +135,6 @@ def validate(paths, out_dir, formats, fail_on, select, ignore, config_path, excl
         raise click.UsageError(f"no input files under {', '.join(paths)} ({skipped} other files skipped; "
                                "inputs are .json, .ndjson, .jsonl, .xml, .yaml, .yml, .txt and .zip)")
     plan.apply(result)
-    out = Path(out_dir)
     if gx_run:
         result.gx_docs = gx_run.summary(out)
         result.timings["gx"] = gx_run.seconds
@@ -154,8 +172,7 @@ def baseline_write(file, paths, select, ignore, config_path, exclude) -> None:
     """Validate PATHS and record every finding's fingerprint in FILE (JSON, meant to be committed)."""
     from trialguard import baseline
 
-    cfg = load(config_path).with_overrides(select=parse_codes(select), ignore=parse_codes(ignore),
-                                           exclude=tuple(exclude))
+    cfg = _config(config_path, select=parse_codes(select), ignore=parse_codes(ignore), exclude=tuple(exclude))
     n = baseline.record(paths, cfg, file)
     click.echo(f"wrote {file}: {n} findings")
 
@@ -181,7 +198,7 @@ def export_gx(out_dir) -> None:
     """Write the column-level rules (TG1xx) as Great Expectations 1.x suites, one per canonical table."""
     from trialguard.gx.suites import write
 
-    for p in write(Path(out_dir)):
+    for p in write(_out_folder(out_dir, "--out")):
         click.echo(f"wrote {p}")
 
 
@@ -235,9 +252,6 @@ def explain(code: str) -> None:
 
 
 def main() -> None:
-    """Entry point: click handles usage errors (exit 2); ConfigError carries exit code 2 as well."""
-    try:
-        cli.main(prog_name="trialguard", standalone_mode=True)
-    except ConfigError as e:  # pragma: no cover - click already handles ClickException in standalone mode
-        e.show()
-        sys.exit(2)
+    """Entry point. Click turns every ClickException (usage, ConfigError, GateError) into one line and its exit
+    code (2)."""
+    cli.main(prog_name="trialguard")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Iterable
 
 import click
 
@@ -46,6 +47,12 @@ class Config:
     def severity_of(self, code: str, default: Severity) -> Severity:
         return Severity.parse(self.severity[code]) if code in self.severity else default
 
+    def limits(self):
+        """The ingest limits this configuration sets (file size, JSON nesting)."""
+        from trialguard.ingest.context import Limits
+
+        return Limits(max_file_bytes=self.max_file_mb * 1024 * 1024, max_json_depth=self.max_json_depth)
+
     def with_overrides(self, **kw) -> "Config":
         return replace(self, **{k: v for k, v in kw.items() if v not in (None, (), [])})
 
@@ -63,7 +70,21 @@ def parse_codes(text: str | None) -> tuple[str, ...]:
     return tuple(c.strip().upper() for c in (text or "").split(",") if c.strip())
 
 
+def check_codes(cfg: Config, known: Iterable[str]) -> None:
+    """Refuse select/ignore prefixes and severity codes that name no rule: a typo there would silently check
+    nothing (or everything) and pass CI, so it is a usage error, as in ruff."""
+    known = tuple(known)
+    named = (("select", cfg.select, False), ("ignore", cfg.ignore, False), ("severity", tuple(cfg.severity), True))
+    for key, codes, exact in named:
+        for c in codes:
+            if c != "ALL" and not any(k == c if exact else k.startswith(c) for k in known):
+                what = "rule code" if exact else "rule code or prefix"
+                raise ConfigError(f"{key}: unknown {what} {c!r} (`trialguard rules` lists them)")
+
+
 def from_mapping(data: dict, where: str) -> Config:
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where} must be a table of settings, not {type(data).__name__}")
     known = {"select", "ignore", "severity", "fail-on", "format", "exclude", "max-file-mb", "max-json-depth"}
     unknown = sorted(set(data) - known)
     if unknown:
@@ -116,12 +137,13 @@ def load(path: str | None = None, cwd: Path | None = None) -> Config:
             data = tomllib.loads(p.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
             raise ConfigError(f"{p}: cannot read configuration: {e}") from None
-        if p.name == "pyproject.toml" and not path:
-            section = data.get("tool", {}).get("trialguard")
-            if section is None:
-                continue
-            return from_mapping(section, f"{p}[tool.trialguard]")
-        if p.name == "pyproject.toml":
-            return from_mapping(data.get("tool", {}).get("trialguard", {}), f"{p}[tool.trialguard]")
-        return from_mapping(data, str(p))
+        if p.name != "pyproject.toml":
+            return from_mapping(data, str(p))
+        tool = data.get("tool", {})
+        if not isinstance(tool, dict):
+            raise ConfigError(f"{p}: [tool] must be a table")
+        section = tool.get("trialguard")
+        if section is None and not path:
+            continue  # a pyproject.toml without a trialguard section: keep looking, else the defaults
+        return from_mapping({} if section is None else section, f"{p}[tool.trialguard]")
     return Config()

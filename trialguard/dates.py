@@ -22,6 +22,8 @@ import calendar
 import re
 from datetime import date
 
+import pandas as pd
+
 MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
 MONTHS["sept"] = 9
@@ -70,6 +72,16 @@ def date_interval(text: str | None) -> tuple[str, str] | None:
                 return None
             return lo.isoformat(), hi.isoformat()
     return None
+
+
+def date_intervals(text: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """(lo, hi) ISO days of a column of date texts, None where a value is not a date; each distinct text is
+    read once."""
+    t = text.astype("object").where(text.notna(), None)
+    spans = {u: span for u in pd.unique(t[t.notna()]) if (span := date_interval(u)) is not None}
+    lo = t.map({u: a for u, (a, _) in spans.items()})
+    hi = t.map({u: b for u, (_, b) in spans.items()})
+    return lo.astype("object").where(lo.notna(), None), hi.astype("object").where(hi.notna(), None)
 
 
 def _span(g: dict) -> tuple[date, date]:

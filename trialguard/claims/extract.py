@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from trialguard.claims.lexicon import KINDS, claims_in, event_type_of, is_hedged
+from trialguard.claims.lexicon import claims_in, event_type_of, is_hedged
 from trialguard.claims.scope import most_specific, normalize
 from trialguard.dataset import TABLES
 from trialguard.vocab import taxonomy

@@ -1,8 +1,9 @@
-"""Facts stated in one sentence: cohort sizes, counts with denominators and percentages, medians, doses, dates.
+"""Facts stated in one sentence: cohort sizes, medians and ranges, doses; the shared vocabulary of the finders.
 
 Each finder is a regular expression over a prepared sentence (see `prepare`) plus a little code. Precision
 matters more than recall: a finder only fires on a phrasing whose meaning is unambiguous, and every fact
-carries the span of the sentence text it was read from (mapped back to the original article).
+carries the span of the sentence text it was read from (mapped back to the original article). Counts are in
+`counts`, dated events in `events`.
 """
 
 from __future__ import annotations
@@ -18,13 +19,24 @@ WORDS = {w: i for i, w in enumerate(
     "seventeen eighteen nineteen twenty".split())}
 _NUMW = r"(?:\d+|" + "|".join(WORDS) + r")"
 _NUM = r"\d+(?:\.\d+)?"
-_WHO = r"(?:patients|subjects|participants|cases)"
+_AT = r"(?<![\w,.\-/])"  # a number starts here, not inside "30,000", "1.5", "1/2" or "CD19"
+_WHO = r"(?:patients?|subjects?|participants?|cases|adults|children)"
+_ADJ = r"(?:evaluable|eligible|enrolled|treated|infused|dosed|consecutive|adult|pediatric|paediatric)"
 _MONTH = (r"(?:January|February|March|April|May|June|July|August|September|October|November|December|"
           r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?")
 _DATE = (rf"(?:(?:early|mid|late)[- ]?)?{_MONTH}\s+\d{{1,2}},\s*\d{{4}}|\d{{1,2}}\s+{_MONTH}\s+\d{{4}}"
          rf"|(?:(?:early|mid|late)[- ]?)?{_MONTH}\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}}")
 DATE_RX = re.compile(_DATE, re.I)
-_HEDGE_BEFORE = re.compile(r"(?:less than|more than|over|nearly|about|approximately|up to|<|>)\s*$", re.I)
+_HEDGE_BEFORE = re.compile(r"(?:less than|fewer than|more than|over|nearly|almost|about|around|approximately|"
+                           r"roughly|up to|at least|under|below|above|<|>|<=|>=|≤|≥|~)\s*$", re.I)
+_RANGE_BEFORE = re.compile(r"\d\s*%?\s*(?:-|to|and)\s*$", re.I)  # "between 20% and | 40%", "25- | 60%"
+# plans, hypotheses, definitions and general knowledge state no result: "will be enrolled", "is defined as >=60%",
+# "patients tend to improve within 4-6 months, with recovery in over 80% of patients"
+PLAN_OR_GENERAL = re.compile(r"\b(?:will|would|shall|should|plans?|planned|expected to|anticipated|intend(?:s|ed)? to|"
+                             r"to be (?:enrolled|treated|included|randomi[sz]ed)|defined as|hypothes\w+|"
+                             r"in general|typically|usually|tend to)\b", re.I)
+_FUTURE_BEFORE = re.compile(r"\b(?:will|would|to|plans?|planned|expects?|expected|aims?)\s+(?:be\s+)?$", re.I)
+_NOT_HUMAN = re.compile(r"\b(?:mice|mouse|murine|rats?|in vitro|preclinical|xenograft)\b", re.I)
 
 
 def number(word: str) -> int:
@@ -32,9 +44,18 @@ def number(word: str) -> int:
     return WORDS[w] if w in WORDS else int(w)
 
 
+def hedge_before(text: str, pos: int) -> str | None:
+    """The hedge ("approximately", "more than") written just before position `pos`, if any; the other end of
+    a range ("20% and 40%") counts as a hedge that is no bound."""
+    m = _HEDGE_BEFORE.search(text[:pos])
+    if m:
+        return m.group().strip()
+    return "range" if _RANGE_BEFORE.search(text[:pos]) else None
+
+
 @dataclass
 class Fact:
-    kind: str  # cohort, count, stat, dose, event
+    kind: str  # cohort, subcohort, case, count, stat, dose, event
     sentence: Sentence
     a: int  # span in the sentence text
     b: int
@@ -49,143 +70,117 @@ class Fact:
         return self.sentence.quote()
 
 
-def _clean_measure(text: str) -> str:
+def clean_measure(text: str) -> str:
     text = re.split(r"\s+(?:but|and|with|while|which|who)\s+", text.strip(" ,;:"), maxsplit=1)[0]
     return re.sub(r"\s+", " ", text).strip(" ,;:.")
 
 
-_SEX = {"female": "female", "females": "female", "women": "female", "male": "male", "males": "male",
-        "men": "male"}
-
-
-def _measure_category(what: str) -> tuple[str, str | None]:
-    w = what.strip().lower()
-    if w in _SEX:
-        return "sex", _SEX[w]
-    return _clean_measure(what), None
-
-
 # --- cohort sizes -------------------------------------------------------------------------------------------
+_PASSIVE = r"(?:enrolled|treated|included|infused|dosed|randomi[sz]ed|evaluable)"
 _COHORT = [
-    re.compile(rf"\b(?:a total of|in total,?|altogether,?)\s+(?P<n>{_NUMW})\s+{_WHO}\b", re.I),
-    re.compile(rf"\b(?P<n>\d+)\s+{_WHO}\s+(?:received|were (?:enrolled|treated|included|infused))\b", re.I),
-    re.compile(rf"\btherapy in\s+(?P<n>{_NUMW})\s+{_WHO}\s+with\b", re.I),
+    # "a total of 12 patients", "in total, 12 subjects"
+    re.compile(rf"\b(?:a total of|in total,?|altogether,?)\s+(?P<n>{_NUMW})\s+(?:(?P<label>{_ADJ})\s+)?{_WHO}\b",
+               re.I),
+    # "12 subjects received", "42 patients had been infused", "58 patients were treated"
+    re.compile(rf"{_AT}(?P<n>{_NUMW})\s+(?:(?P<label>{_ADJ})\s+)?{_WHO}(?:\s+with\s+[\w/-]+(?:\s+[\w/-]+){{0,4}}?)?\s+"
+               rf"(?:received|were\s+{_PASSIVE}|"
+               rf"(?:have|had|has)\s+(?:now\s+)?been\s+{_PASSIVE})\b", re.I),
+    # "the study enrolled 11 patients", "investigators treated 6 patients" (not "plans to enrol 120 patients")
+    re.compile(rf"\b(?P<verb>enrolled|treated|included|recruited|infused|dosed|described)\s+(?:a total of\s+)?"
+               rf"(?P<n>{_NUMW})\s+(?:(?P<label>{_ADJ})\s+)?{_WHO}\b", re.I),
+    # "therapy in 5 patients with", "a study of 30 patients", "a trial enrolling 24 participants"
+    re.compile(rf"\b(?:therapy|study|trial|analysis|infusion)\s+(?:of|in|involving|including|enrolling)\s+"
+               rf"(?P<n>{_NUMW})\s+(?:(?P<label>{_ADJ})\s+)?{_WHO}\b", re.I),
+    # "observed in 103 evaluable patients": a population named by its adjective
+    re.compile(rf"\bin\s+(?P<n>{_NUMW})\s+(?P<label>evaluable|eligible|enrolled|treated|infused)\s+{_WHO}\b", re.I),
+    # "the approximately 20 patients dosed to date"
+    re.compile(rf"{_AT}(?P<n>{_NUMW})\s+(?:(?P<label>{_ADJ})\s+)?{_WHO}\s+(?:dosed|treated|enrolled|infused)\s+"
+               r"(?:to date|so far|thus far)\b", re.I),
 ]
 _SUBCOHORT = re.compile(rf"\b(?P<n>{_NUMW})(?:\s+{_WHO})?\s+in the\s+(?P<name>[\w.×^+/ -]{{1,60}}?)\s+"
                         r"(?P<what>dose group|dose level|cohort|stage|arm)\b", re.I)
+_TIME_BEFORE = re.compile(r"\b(?:days?|weeks?|months?|cycles?|visits?)\s+(?:\d+\s*(?:,|and|or)\s*)*$", re.I)
+_N_EQUALS = re.compile(r"(?P<name>[^,;:()]{1,60}?)\s*\(\s*n\s*=\s*(?P<n>\d+)\s*\)", re.I)
+_GROUP_WORD = re.compile(r"\b(?:dose group|dose level|cohort|arm|group)\s*$", re.I)
 
 
 def cohorts(s: Sentence) -> list[Fact]:
+    """Cohort sizes ("a total of 12 patients"; hedged ones keep their words: "approximately 20") and the
+    sub-cohorts a sentence names ("three in the 0.5×106 CAR-T cells/kg dose group", "50×10^6 cells (n=18)")."""
     out = []
-    for rx in _COHORT:
-        for m in rx.finditer(s.text):
-            out.append(Fact("cohort", s, m.start(), m.end(), {"n": number(m.group("n"))}))
-            break
-        if out:
-            break
+    if PLAN_OR_GENERAL.search(s.text):
+        return out
+    found = sorted(((m.start(), m) for rx in _COHORT for m in rx.finditer(s.text)), key=lambda t: t[0])
+    for _, m in found:
+        if m.groupdict().get("verb") and _FUTURE_BEFORE.search(s.text[:m.start()]):
+            continue
+        hedge = hedge_before(s.text, m.start("n"))
+        n = number(m.group("n"))
+        data = {"n": n if not hedge else None, "n_text": f"{hedge} {m.group('n')}" if hedge else None,
+                "label": (m.group("label") or "").lower() or None}
+        out.append(Fact("cohort", s, m.start(), m.end(), data))
+        break  # one cohort size per sentence: the first stated
     for m in _SUBCOHORT.finditer(s.text):
+        if _TIME_BEFORE.search(s.text[:m.start()]):
+            continue  # "on day 1 and 8 in the split-dose arm"
         name = m.group("name").strip()
         doses = find_doses(name)
         out.append(Fact("subcohort", s, m.start(), m.end(), {
             "n": number(m.group("n")), "title": f"{name} {m.group('what')}",
             "dose": name[doses[0].start:doses[0].end] if doses else None}))
+    for m in _N_EQUALS.finditer(s.text):
+        name = m.group("name").strip()
+        name = re.sub(r"^(?:or|and|at|in|of|the)\s+", "", name, flags=re.I)
+        doses = find_doses(name)
+        if not doses and not _GROUP_WORD.search(name):
+            continue
+        dose = doses[-1] if doses else None
+        out.append(Fact("subcohort", s, m.start("name") + m.group("name").index(name), m.end(), {
+            "n": int(m.group("n")), "title": name, "dose": name[dose.start:dose.end] if dose else None}))
     return out
 
 
-# --- counts -------------------------------------------------------------------------------------------------
-_K_OF_N = re.compile(
-    rf"\b(?P<k>{_NUMW})\s+of\s+(?:the\s+|these\s+)?(?P<n>{_NUMW})\s+(?:{_WHO}\s+)?(?:were|was|had|developed|"
-    rf"showed|achieved|experienced)\s+(?P<what>[^(,.;]+?)\s*(?:\((?P<p>{_NUM})\s*%\)|(?=[,.;]|$))", re.I)
-_K_PATIENTS_P = re.compile(rf"\b(?P<k>{_NUMW})\s+{_WHO}\s*\((?P<p>{_NUM})\s*%\)\s*(?P<what>[^,.;(]+)", re.I)
-_P_OF_PATIENTS = re.compile(rf"(?<![-\d.])(?P<p>{_NUM})%\s+of\s+(?:the\s+)?(?:{_WHO})\s+(?P<what>[^,.;(]+)", re.I)
-_X_IN_P = re.compile(rf"(?P<what>improved [a-z ]+?)\s+in\s+(?P<p>{_NUM})%\s+(?:of\s+)?(?:the\s+)?{_WHO}", re.I)
-_RATE_WAS = re.compile(rf"(?P<what>(?:the\s+)?[A-Za-z][\w/ -]{{2,60}}?(?:\s*\([\w/]+\))?)\s+(?:rate\s+)?"
-                       rf"(?:was|reached|is)\s+(?P<p>{_NUM})%", re.I)
-_OF_WHOM = re.compile(rf"\b(?P<n>{_NUMW})\s+{_WHO},\s+(?P<k>{_NUMW})\s+of\s+whom\s+had\s+(?:an?\s+)?"
-                      rf"(?P<measure>[\w -]+?)\s+of\s+(?P<cat>{_NUM})", re.I)
-_AND_K_HAD = re.compile(rf"\s+and\s+(?:only\s+)?(?P<k>{_NUMW})\s+had\s+(?:an?\s+)?(?P<measure>[\w -]+?)\s+of\s+"
-                        rf"(?P<cat>{_NUM})", re.I)
-_SEX_SPLIT = re.compile(r"\((?P<f>\d+)\s+females?\s+and\s+(?P<m>\d+)\s+males?\)", re.I)
-_PRIOR = re.compile(r"(?P<what>[A-Za-z][\w -]{2,60}?)\s*\((?:[A-Za-z]+;\s*)?(?P<k>\d+)/(?P<n>\d+)\)")
+_CASE = re.compile(r"\b(?:an?|the)\s+(?:\w+\s+)?(?P<age>\d{1,3})-year-old\s+(?:(?P<sex>female|male|woman|man|girl|"
+                   r"boy)\b(?:\s+patient)?|patient\b)", re.I)
+_CASE_SEX = {"female": "female", "woman": "female", "girl": "female", "male": "male", "man": "male", "boy": "male"}
 
 
-def _count(s, m, a=None, b=None, **data) -> Fact:
-    return Fact("count", s, m.start() if a is None else a, m.end() if b is None else b, data)
+def cases(s: Sentence) -> list[Fact]:
+    """A single patient described by age ("a 20-year-old female patient"): the record decides whether the
+    article is a case report (one distinct description) or mentions several patients (then none is used)."""
+    return [Fact("case", s, m.start(), m.end(), {"age": m.group("age"),
+                                                 "sex": _CASE_SEX.get((m.group("sex") or "").lower())})
+            for m in _CASE.finditer(s.text)]
 
 
-def counts(s: Sentence) -> list[Fact]:
-    out: list[Fact] = []
-    taken: list[tuple[int, int]] = []
-
-    def free(m) -> bool:
-        return not any(m.start() < e and s_ < m.end() for s_, e in taken)
-
-    def keep(f: Fact) -> None:
-        out.append(f)
-        taken.append((f.a, f.b))
-
-    for m in _OF_WHOM.finditer(s.text):
-        n, measure = number(m.group("n")), _clean_measure(m.group("measure"))
-        keep(_count(s, m, count=number(m.group("k")), denom=n, measure=measure, category=m.group("cat"),
-                    exclusive=True))
-        pos = m.end()
-        while (m2 := _AND_K_HAD.match(s.text, pos)) and _clean_measure(m2.group("measure")) == measure:
-            keep(_count(s, m2, count=number(m2.group("k")), denom=n, measure=measure, category=m2.group("cat"),
-                        exclusive=True))
-            pos = m2.end()
-    for m in _K_OF_N.finditer(s.text):
-        if free(m):
-            measure, category = _measure_category(m.group("what"))
-            keep(_count(s, m, count=number(m.group("k")), denom=number(m.group("n")), percent=m.group("p"),
-                        measure=measure, category=category, exclusive=True if category else None))
-    for m in _SEX_SPLIT.finditer(s.text):
-        if free(m):
-            for cat, g in (("female", "f"), ("male", "m")):
-                keep(_count(s, m, a=m.start(g), b=m.end(g), count=int(m.group(g)), measure="sex", category=cat,
-                            exclusive=True, exhaustive=True, denom_from_cohort=True))
-    for m in _K_PATIENTS_P.finditer(s.text):
-        if free(m):
-            keep(_count(s, m, count=number(m.group("k")), percent=m.group("p"),
-                        measure=_clean_measure(m.group("what")), denom_from_cohort=True))
-    for rx in (_P_OF_PATIENTS, _X_IN_P):
-        for m in rx.finditer(s.text):
-            if free(m) and not _HEDGE_BEFORE.search(s.text[:m.start("p")]):
-                # "p% of patients" is a share of the article's cohort; "improved X in p% subjects" may be of a subset
-                keep(_count(s, m, percent=m.group("p"), measure=_clean_measure(m.group("what")),
-                            denom_from_cohort=rx is _P_OF_PATIENTS))
-    for m in _RATE_WAS.finditer(s.text):
-        if free(m) and not _HEDGE_BEFORE.search(s.text[:m.start("p")]):
-            what = re.sub(r"^(?:(?:the|and|,)\s+)+", "", m.group("what").strip(), flags=re.I)
-            keep(_count(s, m, percent=m.group("p"), measure=_clean_measure(what)))
-    if re.search(r"previously received|prior (?:therapies|treatments)", s.text, re.I):
-        for m in _PRIOR.finditer(s.text):
-            if free(m):
-                what = re.sub(r"^(?:and|or)\s+", "", re.split(r",|such as|including", m.group("what"))[-1].strip())
-                keep(_count(s, m, count=int(m.group("k")), denom=int(m.group("n")), measure="prior therapy",
-                            category=what))
-    return out
-
-
-# --- medians and ranges -------------------------------------------------------------------------------------
-_UNIT = r"(?P<unit>years?|months?|days?|weeks?)"
+# --- medians, ranges, rates ---------------------------------------------------------------------------------
+_UNITW = r"(?:years?|months?|days?|weeks?)"
+_RANGE = (rf"\s*\(\s*(?:range[:,]?\s*)?(?P<lo>{_NUM})\s*(?:-|to)\s*(?P<hi>{_NUM})\s*{_UNITW}?\s*\)"
+          rf"|,\s*range[:,]?\s*(?P<lo2>{_NUM})\s*(?:-|to)\s*(?P<hi2>{_NUM})(?:\s*{_UNITW})?\b")
 _MEDIAN = re.compile(
     rf"\bmedian\s+(?P<what>age|follow-up|duration|time to [\w -]+?|[\w -]{{1,30}}?)\s+(?:of|was|is)\s+"
-    rf"(?P<v>{_NUM})\s*{_UNIT}?(?:\s*\((?P<lo>{_NUM})\s*-\s*(?P<hi>{_NUM})\s*(?:years?|months?|days?|weeks?)?\))?",
-    re.I)
-_AGED = re.compile(rf"\baged\s+(?P<lo>\d+)\s+(?:to|-)\s+(?P<hi>\d+)\s+years\b", re.I)
+    rf"(?P<v>{_NUM})\s*(?P<unit>{_UNITW})?(?:{_RANGE})?", re.I)
+_AGED = re.compile(rf"\b(?:aged|ages? (?:ranged|ranging) from)\s+(?P<lo>\d+)\s*(?:to|-)\s*(?P<hi>\d+)\s+years\b", re.I)
+
+
+def _unit(u: str | None) -> str | None:
+    if not u:
+        return None
+    u = u.lower()
+    return u if u.endswith("s") else u + "s"
 
 
 def stats(s: Sentence) -> list[Fact]:
     out = []
+    if PLAN_OR_GENERAL.search(s.text):
+        return out
     for m in _MEDIAN.finditer(s.text):
-        unit = m.group("unit")
-        if unit and not unit.endswith("s"):
-            unit += "s"
         data = {"measure": m.group("what").strip().lower(), "param": "median", "value": m.group("v")}
-        if unit:
-            data["unit"] = unit.lower()
-        if m.group("lo"):
-            data["range"] = [m.group("lo"), m.group("hi")]
+        if m.group("unit"):
+            data["unit"] = _unit(m.group("unit"))
+        lo, hi = m.group("lo") or m.group("lo2"), m.group("hi") or m.group("hi2")
+        if lo:
+            data["range"] = [lo, hi]
         out.append(Fact("stat", s, m.start(), m.end(), data))
     for m in _AGED.finditer(s.text):
         out.append(Fact("stat", s, m.start(), m.end(), {"measure": "age", "param": "range",
@@ -196,42 +191,3 @@ def stats(s: Sentence) -> list[Fact]:
 # --- doses --------------------------------------------------------------------------------------------------
 def doses(s: Sentence) -> list[Fact]:
     return [Fact("dose", s, d.start, d.end, {"dose": s.quote(d.start, d.end)}) for d in find_doses(s.text)]
-
-
-# --- dated events -------------------------------------------------------------------------------------------
-_EVENT_WORDS = [
-    ("data_cutoff", re.compile(r"\bcut-?off\b|\bas of\b", re.I)),
-    ("published", re.compile(r"\bpublished\b|\bpublication\b", re.I)),
-    ("presented", re.compile(r"\bpresented\b|\breported at\b", re.I)),
-    ("ind", re.compile(r"\bIND\b|investigational new drug", re.I)),
-    ("approval", re.compile(r"\bapproved\b", re.I)),
-    ("treated", re.compile(r"\bunderwent\b|\breceived\b|\binfused\b|\btreated\b", re.I)),
-]
-_BETWEEN = re.compile(rf"\benrolled\b[^.]*?\bbetween\s+(?P<a>{_DATE})\s+and\s+(?P<b>{_DATE})", re.I)
-_ASH = re.compile(r"\b(?P<n>\d{2})(?:st|nd|rd|th)\s+(?:American Society of Hematology|ASH)\b[^.]*?\bAnnual Meeting",
-                  re.I)
-_ASH_YEAR = re.compile(r"\b(?P<y>20\d\d)\s+(?:American Society of Hematology|ASH)\b[^.]*?\bAnnual Meeting", re.I)
-ASH_FIRST_YEAR = 1958  # the 1st ASH annual meeting was held in 1958; every meeting is in December
-
-
-def events(s: Sentence) -> list[Fact]:
-    out = []
-    m = _BETWEEN.search(s.text)
-    if m:
-        out.append(Fact("event", s, m.start("a"), m.end("a"), {"event_type": "enrolled_first", "date": m.group("a")}))
-        out.append(Fact("event", s, m.start("b"), m.end("b"), {"event_type": "enrolled_last", "date": m.group("b")}))
-        return out
-    for m in (_ASH.search(s.text), _ASH_YEAR.search(s.text)):
-        if m and re.search(r"\b(?:reported|presented)\b", s.text, re.I):
-            year = ASH_FIRST_YEAR + int(m.group("n")) if "n" in m.groupdict() else int(m.group("y"))
-            out.append(Fact("event", s, m.start(), m.end(), {"event_type": "presented", "date": f"December {year}"}))
-            return out
-    dates = list(DATE_RX.finditer(s.text))
-    if len(dates) != 1:
-        return out  # none, or several whose roles a regular expression cannot tell apart
-    d = dates[0]
-    for event_type, rx in _EVENT_WORDS:
-        if rx.search(s.text):
-            out.append(Fact("event", s, d.start(), d.end(), {"event_type": event_type, "date": d.group()}))
-            break
-    return out

@@ -60,10 +60,6 @@ def digit(*values: int) -> str:
     return _klass([c for v in values for c in t[v]])
 
 
-def _upper_image(c: str) -> str:
-    return _unicode_tables()["upper"].get(c, c)
-
-
 @functools.lru_cache(maxsize=None)
 def _alpha() -> str:
     return _klass(_unicode_tables()["alpha"])

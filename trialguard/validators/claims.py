@@ -26,21 +26,15 @@ import pandas as pd
 from trialguard.claims.lexicon import lexicon
 from trialguard.claims.scope import FACETS, describe, normalize, relate, targets_of
 from trialguard.dataset import Dataset
-from trialguard.dates import date_interval
+from trialguard.dates import date_intervals
 from trialguard.findings import Severity, emit
+from trialguard.validators.memo import once_per_dataset
 from trialguard.validators.registry import rule
 
 CHECKED = ("first", "only", "never_reported")
 SCOPING = ("modality", "targets", "indication")  # a claim must restrict one of these to be checked
 TABLES = ("claims", "events", "sources")
 STRENGTH = {"TG701": 0, "TG702": 0, "TG703": 1, "TG704": 2}
-
-def _intervals(text: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """(lo, hi) ISO days of date texts, parsed once per distinct text."""
-    parsed = {t: date_interval(t) or (None, None) for t in text.dropna().unique()}
-    lo = text.map(lambda t: parsed.get(t, (None, None))[0] if isinstance(t, str) else None)
-    hi = text.map(lambda t: parsed.get(t, (None, None))[1] if isinstance(t, str) else None)
-    return lo.astype("object"), hi.astype("object")
 
 
 def _key(ids) -> str:
@@ -66,7 +60,7 @@ def _facet_keys(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _own_trial_dates(claims: pd.DataFrame, events: pd.DataFrame, lex) -> pd.DataFrame:
+def _own_trial_dates(claims: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
     """Per claim: the interval of its own trial's event of the claimed type, and of its trial's earliest report."""
     ev = events[(events["trial_id"].fillna("") != "") & events["date_hi"].notna()]
     keys = ["source_id", "trial_id"]
@@ -92,14 +86,14 @@ def _claims(ds: Dataset) -> pd.DataFrame:
     if c.empty:
         return c
     # the claim's date: its own, else its source's publication date
-    lo, hi = _intervals(c["claim_date"])
+    lo, hi = date_intervals(c["claim_date"])
     if "claim_date_lo" in c:  # curated records parse their dates when read
         lo, hi = c["claim_date_lo"].astype("object").fillna(lo), c["claim_date_hi"].astype("object").fillna(hi)
     pub = ds.sources.drop_duplicates("source_id").set_index("source_id")["published"]
-    plo, phi = _intervals(c["source_id"].map(pub))
+    plo, phi = date_intervals(c["source_id"].map(pub))
     c["claim_lo"], c["claim_hi"] = lo.fillna(plo), hi.fillna(phi)
     c["claim_date_shown"] = c["claim_date"].astype("object").fillna(c["source_id"].map(pub)).fillna("")
-    own = _own_trial_dates(c, ds.events, lexicon())
+    own = _own_trial_dates(c, ds.events)
     ev_lo, ev_hi = c["event_date_lo"].astype("object"), c["event_date_hi"].astype("object")
     has_own = ev_lo.isna() & ev_hi.isna() & own["own_hi"].notna()
     has_rep = ev_lo.isna() & ev_hi.isna() & ~has_own & own["rep_hi"].notna()
@@ -139,16 +133,9 @@ def _relations(pairs: pd.DataFrame, facet: str) -> pd.Series:
     return pd.Series([rel[k] for k in zip(pairs[a], pairs[b])], index=pairs.index, dtype="object")
 
 
-_LAST: dict = {}
-
-
 def compare(ds: Dataset) -> pd.DataFrame:
     """The verdicts of all four rules, computed once per dataset (the rules share one comparison)."""
-    key = (id(ds.claims), id(ds.events), id(ds.sources), len(ds.claims), len(ds.events))
-    if _LAST.get("key") != key:
-        _LAST.clear()
-        _LAST.update(key=key, result=_compare(ds))
-    return _LAST["result"]
+    return once_per_dataset(ds, "claim_verdicts", TABLES, _compare)
 
 
 def _compare(ds: Dataset) -> pd.DataFrame:
@@ -242,7 +229,9 @@ def _findings(ds: Dataset, code: str, default: Severity, what: str) -> pd.DataFr
       summary="A 'first' or 'only' claim is contradicted by an earlier event of another source inside its scope.",
       rationale="A claim that X is the first (or only) of its kind in a scope holds only if no event of that "
                 "kind lies inside the scope on every facet (modality, targets, indication, geography, "
-                "population) and ends before the claimed event starts.",
+                "population) and ends before the claimed event starts: contradicted when, for an event E of "
+                "another source, scope(E) is contained in scope(claim) on every facet and E.date_hi < "
+                "claimed.date_lo (dates are intervals of days).",
       example="'first lupus patient in the world to receive CAR-T' (2021) vs a CD19/BCMA CAR-T given to an SLE "
               "patient in mid-September 2019")
 def first_claim_contradicted(ds: Dataset) -> pd.DataFrame:
@@ -252,7 +241,8 @@ def first_claim_contradicted(ds: Dataset) -> pd.DataFrame:
 @rule("TG702", "never-reported-claim-contradicted", Severity.ERROR, scope="cross", tables=TABLES,
       summary="A 'never reported' claim is contradicted by an earlier report of another source inside its scope.",
       rationale="'Has never been reported' holds only if no presentation, publication or treatment inside the "
-                "claim's scope is dated before the claim.",
+                "claim's scope is dated before the claim: contradicted when a report E of another source has "
+                "scope(E) contained in scope(claim) on every facet and E.date_hi < claimed.date_lo.",
       example="'CAR-BCMA T-cell therapy has never been reported to treat autoimmune diseases' (2023) vs a "
               "CD19/BCMA CAR-T in SLE presented at ASH in December 2019")
 def never_reported_contradicted(ds: Dataset) -> pd.DataFrame:
@@ -261,14 +251,21 @@ def never_reported_contradicted(ds: Dataset) -> pd.DataFrame:
 
 @rule("TG703", "claim-scope-partial-overlap", Severity.WARNING, scope="cross", tables=TABLES,
       summary="An earlier event of another source overlaps a priority claim's scope only partly.",
-      rationale="The event is earlier, but on some facet it is broader than the claim, shares only some "
-                "targets, or does not state the facet; a curator decides whether it falls inside.")
+      rationale="The event is earlier (E.date_hi < claimed.date_lo), but on some facet it is broader than the "
+                "claim, shares only some targets, or does not state the facet (relation partial or unknown, none "
+                "disjoint); a curator decides whether it falls inside.",
+      example="'the first BCMA CAR-T given to a lupus patient' (2021) vs a CAR-T given to a patient with "
+              "autoimmune disease in 2019, targets not stated: scope overlaps only partly (targets unknown)")
 def claim_scope_partial_overlap(ds: Dataset) -> pd.DataFrame:
     return _findings(ds, "TG703", Severity.WARNING, "possibly contradicted by an earlier event")
 
 
 @rule("TG704", "claim-order-undetermined", Severity.INFO, scope="cross", tables=TABLES,
       summary="An event inside a priority claim's scope has a date interval overlapping the claimed event's.",
-      rationale="Dates are intervals; when they overlap, which came first cannot be decided from the sources.")
+      rationale="Dates are intervals; when they overlap (E.date_lo <= claimed.date_hi and E.date_hi >= "
+                "claimed.date_lo) for an event inside the claim's scope, which came first cannot be decided from "
+                "the sources.",
+      example="'the first lupus patient treated with CAR-T' (treated 2019) vs another source's CAR-T given to "
+              "an SLE patient in September 2019: order undetermined")
 def claim_order_undetermined(ds: Dataset) -> pd.DataFrame:
     return _findings(ds, "TG704", Severity.INFO, "order undetermined against another event")

@@ -18,6 +18,7 @@ import pandas as pd
 from trialguard.claims.extract import sentences
 from trialguard.dataset import Dataset
 from trialguard.findings import Severity, emit
+from trialguard.validators._categories import text
 from trialguard.validators.registry import rule
 
 
@@ -34,16 +35,13 @@ def _differing(df: pd.DataFrame, keys: list[str], value: str) -> pd.DataFrame:
     return p.sort_values([*keys, "source_id", "o_source_id", "loc"], kind="mergesort").reset_index(drop=True)
 
 
-def _text(s: pd.Series) -> pd.Series:
-    return s.astype("object").where(s.notna(), "").astype(str)
-
-
 @rule("TG801", "cohort-size-differs-between-sources", Severity.WARNING, scope="cross",
       tables=("groups: block == 'cohort'", "trials"),
       summary="Two sources state a different size for the same cohort (or actual enrollment for the same trial).",
       # registry groups (baseline, outcome, ...) belong to one source each; only curated cohorts recur
-      rationale="A cohort has one size at one time; when two sources report it differently, one is wrong or they "
-                "count different things (enrolled vs treated vs evaluable), which a curator must resolve.",
+      rationale="A cohort has one size at one time: n(source A) = n(source B) for the same trial and group id "
+                "(and equal ACTUAL enrollment); when two sources differ, one is wrong or they count different "
+                "things (enrolled vs treated vs evaluable), which a curator must resolve.",
       example="source A: 12 patients received the infusion; source B: 11 patients (same trial, same cohort)")
 def cohort_size_differs(ds: Dataset) -> pd.DataFrame:
     g = _differing(ds.groups[ds.groups["block"] == "cohort"], ["trial_id", "block", "group_id"], "n")
@@ -52,12 +50,13 @@ def cohort_size_differs(ds: Dataset) -> pd.DataFrame:
     e = _differing(t, ["trial_id"], "enrollment")
     parts = []
     if len(g):
-        shown, oshown = _text(g["n_text"]).where(_text(g["n_text"]) != "", g["n"].astype(str)), _text(
-            g["o_n_text"]).where(_text(g["o_n_text"]) != "", g["o_n"].astype(str))
+        n_text, o_n_text = text(g["n_text"], strip=False), text(g["o_n_text"], strip=False)
+        shown = n_text.where(n_text != "", g["n"].astype(str))
+        oshown = o_n_text.where(o_n_text != "", g["o_n"].astype(str))
         evidence = [{"quote": q, "other": {"source_id": os_, "file": of, "loc": ol, "quote": oq, "date": ""},
                      "fields": {"n": a, f"{os_} n": b}}
-                    for q, os_, of, ol, oq, a, b in zip(_text(g["quote"]), g["o_source_id"], g["o_file"], g["o_loc"],
-                                                        _text(g["o_quote"]), shown, oshown)]
+                    for q, os_, of, ol, oq, a, b in zip(text(g["quote"], strip=False), g["o_source_id"], g["o_file"],
+                                                        g["o_loc"], text(g["o_quote"], strip=False), shown, oshown)]
         parts.append(emit(g, message="cohort " + g["group_id"] + " of " + g["trial_id"] + " has " + shown
                           + " participants here but " + oshown + " in " + g["o_source_id"],
                           observed=shown + " vs " + oshown + " (" + g["o_source_id"] + ")",

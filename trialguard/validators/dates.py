@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from trialguard.dataset import Dataset
-from trialguard.dates import date_interval
+from trialguard.dates import date_intervals
 from trialguard.findings import Severity, emit
 from trialguard.validators.registry import rule
 from trialguard.validators.statistics import half_unit, number_text
@@ -44,12 +44,9 @@ LABEL = {
 def day_bounds(text: pd.Series) -> tuple[pd.Series, pd.Series]:
     """(first day, last day) of each date text, NaT where it is not a date; `trialguard.dates` reads each
     distinct text once ("2019-09", "mid-September 2019", "March 20, 2022", ...)."""
-    t = text.astype("object").where(text.notna(), None)
-    uniq = pd.unique(t[t.notna()])
-    spans = {u: span for u in uniq if (span := date_interval(u)) is not None}
-    lo = pd.to_datetime(t.map({u: a for u, (a, _) in spans.items()}), format="%Y-%m-%d", errors="coerce")
-    hi = pd.to_datetime(t.map({u: b for u, (_, b) in spans.items()}), format="%Y-%m-%d", errors="coerce")
-    return lo, hi
+    lo, hi = date_intervals(text)
+    return (pd.to_datetime(lo, format="%Y-%m-%d", errors="coerce"),
+            pd.to_datetime(hi, format="%Y-%m-%d", errors="coerce"))
 
 
 def date_loc(trials: pd.DataFrame, name: str) -> pd.Series:

@@ -39,6 +39,16 @@ def _with_base(d: pd.DataFrame) -> pd.DataFrame:
     return d.assign(base_lo=d["lo"] * d["factor"], base_hi=d["hi"] * d["factor"])
 
 
+def _exact_base(d: pd.DataFrame, col: str) -> pd.Series:
+    """`col` (lo or hi) of rows with a value, exactly in the base unit, for comparisons that must not be decided
+    by binary rounding (10 * 0.14 mg is 1.4000000000000001 mg in floats). The table's float was made from the
+    Decimal the parser read (or a curator's number), and its shortest repr gives that decimal back; the unit
+    factor is exact (pint with Decimal). Each distinct (value, unit) is converted once."""
+    keys = list(zip(d[col].astype("float64"), d["unit"].astype("object")))
+    exact = {k: Decimal(repr(k[0])) * base_factor(k[1]) for k in dict.fromkeys(keys)}
+    return pd.Series([exact[k] for k in keys], index=d.index, dtype="object")
+
+
 def _shown(v: float) -> str:
     """A dose value as a curator writes it: '53', '0.5', and powers of ten for large counts ('5×10^5')."""
     d = Decimal(repr(v)).normalize()
@@ -130,7 +140,8 @@ def _cohort_key(d: pd.DataFrame) -> pd.Series:
       summary="Two sources state doses for the same cohort of a trial that differ by 10× or more.",
       rationale="Doses of one cohort reported by a registry and an article (or two articles) should agree; "
                 "a factor of 10 or more is a unit slip or a lost exponent in one of them. "
-                "Compared in base units (mg, mL, cells) on the same basis: max(lo) / min(lo) >= 10.",
+                "Compared exactly (Decimal) in base units (mg, mL, cells) on the same basis: max(lo) / min(lo) "
+                ">= 10.",
       example="registry '1×10^6 cells/kg', article '1×10^7 cells/kg' for dose level 1",
       scope="cross", tables=("doses",))
 def dose_sources_disagree(ds: Dataset) -> pd.DataFrame:
@@ -138,10 +149,12 @@ def dose_sources_disagree(ds: Dataset) -> pd.DataFrame:
     d = d[d["trial_id"].fillna("").ne("") & d["base_lo"].gt(0) & d["dimension"].notna()]
     d = d.assign(cohort=_cohort_key(d))
     d = d[d["cohort"].notna()]
+    d = d.assign(exact_lo=_exact_base(d, "lo"))
     key = ["trial_id", "cohort", "basis", "dimension"]
-    cols = key + ["source_id", "file", "loc", "raw", "quote", "base_lo"]
+    cols = key + ["source_id", "file", "loc", "raw", "quote", "base_lo", "exact_lo"]
     pairs = d[cols].merge(d[cols], on=key, suffixes=("", "_o"))
-    pairs = pairs[(pairs["source_id"] != pairs["source_id_o"]) & (pairs["base_lo"] >= 10 * pairs["base_lo_o"])]
+    pairs = pairs[pairs["source_id"] != pairs["source_id_o"]]
+    pairs = pairs[(pairs["exact_lo"] >= 10 * pairs["exact_lo_o"]).astype(bool)]
     pairs = pairs.sort_values(["source_id", "loc", "source_id_o", "loc_o"], kind="mergesort")
     if pairs.empty:
         return emit(pairs, message="")
@@ -159,8 +172,8 @@ def dose_sources_disagree(ds: Dataset) -> pd.DataFrame:
 @rule("TG506", "dose-escalation-not-increasing", Severity.WARNING,
       summary="A dose-escalation level has a dose no higher than the level before it.",
       rationale="Escalation cohorts are numbered in the order of increasing dose; level k+1 with a dose <= level "
-                "k means a swapped cohort, a typo or a lost exponent. Compared on the same basis and unit "
-                "dimension, in base units.",
+                "k means a swapped cohort, a typo or a lost exponent: lo(k+1) > lo(k), compared exactly (Decimal) "
+                "on the same basis and unit dimension, in base units.",
       example="level 1: 1.0×10^6 cells/kg, level 2: 0.5×10^6 cells/kg", tables=("doses",))
 def dose_escalation_not_increasing(ds: Dataset) -> pd.DataFrame:
     d = _with_base(ds.doses)
@@ -168,9 +181,11 @@ def dose_escalation_not_increasing(ds: Dataset) -> pd.DataFrame:
     key = ["trial_id", "source_id", "basis", "dimension"]
     d = d.sort_values(key + ["level", "loc"], kind="mergesort")
     d = d.drop_duplicates(subset=key + ["level"], keep="first")
-    prev = d.groupby(key, dropna=False)[["base_lo", "level", "raw"]].shift(1)
-    d = d.assign(prev_lo=prev["base_lo"], prev_level=prev["level"], prev_raw=prev["raw"])
-    bad = d[d["prev_lo"].notna() & (d["base_lo"] <= d["prev_lo"])]
+    d = d.assign(exact_lo=_exact_base(d, "lo"))
+    prev = d.groupby(key, dropna=False)[["exact_lo", "level", "raw"]].shift(1)
+    d = d.assign(prev_lo=prev["exact_lo"], prev_level=prev["level"], prev_raw=prev["raw"])
+    later = d[d["prev_lo"].notna()]
+    bad = later[(later["exact_lo"] <= later["prev_lo"]).astype(bool)]
     if bad.empty:
         return emit(bad, message="")
     return emit(bad, message="escalation level " + bad["level"].astype(str) + " dose '" + bad["raw"]

@@ -30,13 +30,17 @@ def _group_titles(ds: Dataset, block: str) -> pd.DataFrame:
     return g.drop_duplicates(["trial_id", "source_id", "group_id"])[["trial_id", "source_id", "group_id", "title"]]
 
 
+def _period(number: pd.Series, title: pd.Series, word: str = "Period") -> pd.Series:
+    """"Period 2 'Extension'" (or just "Period 2" when untitled) for a period's `number` as the registry counts."""
+    label = word + " " + number.astype("Int64").astype(str)
+    title = title.fillna("")
+    return label.where(title == "", label + " '" + title + "'")
+
+
 def _label(df: pd.DataFrame) -> pd.Series:
     """'Period 1 'Overall Study', Placebo' — how a curator finds the cell in the registry's flow table."""
-    period = "Period " + (df["period"].astype("Int64") + 1).astype(str)
-    ptitle = df["period_title"].fillna("")
-    period = period.where(ptitle == "", period + " '" + ptitle + "'")
     title = df["title"].fillna("").where(df["title"].fillna("") != "", df["group_id"].fillna(""))
-    return period + ", " + title
+    return _period(df["period"] + 1, df["period_title"]) + ", " + title
 
 
 def flow_cells(ds: Dataset) -> pd.DataFrame:
@@ -125,11 +129,8 @@ def period_start_not_previous_completed(ds: Dataset) -> pd.DataFrame:
     cells = cells.sort_values(key + ["differs"], ascending=[True, True, True, False], kind="mergesort")
     first = cells.drop_duplicates(key).copy()
     first["loc"] = first["loc_s"]
-    plabel = "Period " + (first["period"].astype("Int64") + 1).astype(str)
-    plabel = plabel.where(first["period_title"].fillna("") == "", plabel + " '" + first["period_title"].fillna("") + "'")
-    prev_label = "period " + first["period"].astype("Int64").astype(str)
-    pt = first["ptitle_prev"].fillna("")
-    prev_label = prev_label.where(pt == "", prev_label + " '" + pt + "'")
+    plabel = _period(first["period"] + 1, first["period_title"])
+    prev_label = _period(first["period"], first["ptitle_prev"], "period")
     msg = (plabel + ": " + first["s_tot"].astype("Int64").astype(str) + " STARTED in total, but "
            + first["prev_c"].astype("Int64").astype(str) + " COMPLETED " + prev_label)
     prev_fields = fields_by(cells, key, "loc_c_prev", "c_prev")
@@ -184,8 +185,7 @@ def enrollment_differs_from_started(ds: Dataset) -> pd.DataFrame:
     j = tot.merge(t[["trial_id", "source_id", "enrollment", "loc"]].rename(columns={"loc": "loc_t"}),
                   on=["trial_id", "source_id"])
     bad = j[j["enrollment"] != j["started"]].copy()
-    plabel = "period " + (bad["period"].astype("Int64") + 1).astype(str)
-    plabel = plabel.where(bad["period_title"].fillna("") == "", plabel + " '" + bad["period_title"].fillna("") + "'")
+    plabel = _period(bad["period"] + 1, bad["period_title"], "period")
     msg = ("Enrollment (ACTUAL) " + bad["enrollment"].astype(str) + ", but " + bad["started"].astype(str)
            + " STARTED " + plabel)
     cells = fp.merge(bad[["trial_id", "source_id"]], on=["trial_id", "source_id"])
@@ -220,8 +220,7 @@ def baseline_n_differs_from_started(ds: Dataset) -> pd.DataFrame:
     j = j[j["n_b"].notna()]
     bad = j[j["n_b"] != j["s"]].copy()
     bad["loc"] = bad["loc_b"]
-    plabel = "period " + (bad["period"].astype("Int64") + 1).astype(str)
-    plabel = plabel.where(bad["period_title"].fillna("") == "", plabel + " '" + bad["period_title"].fillna("") + "'")
+    plabel = _period(bad["period"] + 1, bad["period_title"], "period")
     msg = ("Baseline '" + bad["title_b"].fillna("") + "' N " + bad["n_b"].astype(str) + ", but "
            + bad["s"].astype(str) + " STARTED " + plabel + " in the flow group '" + bad["title_a"].fillna("") + "'")
     sev = pd.Series("info", index=bad.index).mask(bad["n_b"] > bad["s"], "warning")

@@ -15,10 +15,10 @@ from trialguard.dataset import Dataset
 from trialguard.findings import Severity, emit
 from trialguard.schemas import SCHEMAS
 from trialguard.schemas import checks as ck
+from trialguard.validators.memo import once_per_dataset
 from trialguard.validators.registry import Rule, register
 
 _PROV = ["trial_id", "source_id", "file", "loc"]
-_CACHE = "_schema_failures"
 
 
 def _failures(table: str, df: pd.DataFrame) -> pd.DataFrame:
@@ -100,17 +100,14 @@ def _table_findings(table: str, df: pd.DataFrame) -> pd.DataFrame:
 
 
 def schema_findings(ds: Dataset) -> pd.DataFrame:
-    """All TG1xx findings of the dataset, computed once (keyed on the identity of its tables, which the cache
-    holds on to, so that a replaced table is never mistaken for the one it replaced)."""
-    key = tuple(ds.tables.values())
-    cached = ds.__dict__.get(_CACHE)
-    if cached is not None and len(cached[0]) == len(key) and all(a is b for a, b in zip(cached[0], key)):
-        return cached[1]
+    """All TG1xx findings of the dataset, computed once for every TG1xx rule."""
+    return once_per_dataset(ds, "schema_failures", None, _schema_findings)
+
+
+def _schema_findings(ds: Dataset) -> pd.DataFrame:
     parts = [_table_findings(t, df.reset_index(drop=True)) for t, df in ds.tables.items() if t in SCHEMAS and len(df)]
     parts = [p for p in parts if len(p)]
-    result = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["code"])
-    ds.__dict__[_CACHE] = (key, result)
-    return result
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["code"])
 
 
 def _check_for(code: str):
@@ -129,7 +126,8 @@ def _schema_rule(code: str, name: str, severity: Severity, summary: str, rationa
 _schema_rule(ck.COLUMN_TYPE, "column-type", Severity.ERROR,
              "A column of a canonical table does not have its canonical type.",
              "Rules compare numbers and dates column by column; a column of the wrong type (text where counts "
-             "belong) means an input adapter broke the table contract, and no value in it can be trusted.")
+             "belong) means an input adapter broke the table contract, and no value in it can be trusted.",
+             "counts.count holds str values, not the canonical type")
 _schema_rule(ck.INVALID_TRIAL_ID, "invalid-nct-id", Severity.ERROR,
              "A trial id that starts with NCT is not NCT followed by exactly 8 digits.",
              "Registry ids link sources to trials; a mistyped NCT number silently links a record to no trial "
