@@ -62,7 +62,7 @@ def test_xml_with_entities_is_refused(tmp_path):
                                      "<clinical_study>&a;</clinical_study>")
     ds = read_paths([f])
     assert findings(ds) == [("TG002", f, "", "")]
-    assert ds.rejections["message"][0] == "refused unsafe XML (DTDForbidden)"
+    assert ds.rejections["message"][0].startswith("refused unsafe XML: a document type declaration (DTD)")
 
 
 def test_empty_file(tmp_path):
@@ -249,7 +249,6 @@ def test_zip_with_a_corrupt_member(tmp_path):
 @pytest.mark.parametrize("member, message", [
     ("../escape.json", "unsafe member name (absolute or '..' path)"),
     ("/abs.json", "unsafe member name (absolute or '..' path)"),
-    ("inner.zip", "nested archives are not read"),
 ])
 def test_zip_refuses_unsafe_members(tmp_path, member, message):
     f = _zip(tmp_path / "studies.zip", {member: GOOD.read_bytes()})

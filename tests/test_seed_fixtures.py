@@ -8,7 +8,8 @@ import pytest
 import yaml
 
 from trialguard.ingest import read_paths
-from trialguard.ingest.records import _RecordLoader, _validator
+from trialguard.ingest.records import _validator
+from trialguard.ingest.yaml_documents import PlainLoader
 from trialguard.quotes import quote_in_text
 
 from conftest import FIXTURES
@@ -20,7 +21,7 @@ STEMS = ["000_693a2ea73ebc0759", "001_c5d9f591c5b0c3c0", "002_d6c885be462bb0f8",
 
 
 def load(path: Path) -> dict:
-    return yaml.load(path.read_text("utf-8"), Loader=_RecordLoader)
+    return yaml.load(path.read_text("utf-8"), Loader=PlainLoader)
 
 
 def quotes(node, where=""):

@@ -14,6 +14,12 @@ from trialguard import __version__
 from trialguard.config import FAIL_ON, check_codes, load, parse_codes
 
 
+class OutputError(click.ClickException):
+    """The reports cannot be written (--out is not a writable folder): a usage error, exit code 2."""
+
+    exit_code = 2
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="trialguard")
 def cli() -> None:
@@ -124,12 +130,19 @@ def validate(paths, out_dir, formats, fail_on, select, ignore, config_path, excl
         with progress_bar(enabled=not quiet) as progress:
             result = engine.run(paths, cfg, limits, chunk_records=chunk_records, progress=progress,
                                 observe=gx_run.observe if gx_run else None)
+    if not result.dataset.inputs:
+        skipped = len(result.dataset.skipped)
+        raise click.UsageError(f"no input files under {', '.join(paths)} ({skipped} other files skipped; "
+                               "inputs are .json, .ndjson, .jsonl, .xml, .yaml, .yml, .txt and .zip)")
     plan.apply(result)
     if gx_run:
         result.gx_docs = gx_run.summary(out)
         result.timings["gx"] = gx_run.seconds
     t0 = time.perf_counter()
-    written = [available[f](result, out) for f in chosen]
+    try:
+        written = [available[f](result, out) for f in chosen]
+    except (OSError, ValueError) as e:
+        raise OutputError(f"cannot write reports to {out_dir}: {getattr(e, 'strerror', None) or e}") from None
     result.timings["reports"] = time.perf_counter() - t0
     code = gate.exit_code(result.findings, cfg.fail_on)
     if quiet:

@@ -157,8 +157,20 @@ def sort_findings(df: pd.DataFrame) -> pd.DataFrame:
     return df.sort_values(SORT_KEY, kind="mergesort").reset_index(drop=True)
 
 
+def rejection_fingerprint(code: str, file: str, loc: str, message: str, trial_id: str, source_id: str,
+                          observed: str, per_file: bool) -> str:
+    """A rejected record with an id is identified by it (stable when its file is renamed or moved). Without an id,
+    or when the finding is about the file itself (`per_file`: a second copy of an id), the path as given is part
+    of the identity: otherwise broken files named alike in two folders, or an id copied into two more files,
+    would share one fingerprint and all but one would vanish from the report while the accounting counts them."""
+    identified = bool(trial_id or source_id)
+    if identified and not per_file:
+        return fingerprint(code, trial_id, source_id, loc, observed or message, identified=True)
+    return fingerprint(code, trial_id, source_id, f"{file}#{loc}", observed or message, identified=False)
+
+
 def rejection(code: str, name: str, file: str, loc: str, message: str, trial_id: str = "", source_id: str = "",
-              observed: str = "") -> dict:
+              observed: str = "", per_file: bool = False) -> dict:
     """One TG0xx finding row for input that could not be ingested."""
     return {
         "rule": code,
@@ -172,8 +184,7 @@ def rejection(code: str, name: str, file: str, loc: str, message: str, trial_id:
         "observed": observed,
         "expected": "",
         "evidence": {},
-        "fingerprint": fingerprint(code, trial_id, source_id or file.rsplit("/", 1)[-1], loc, observed or message,
-                                   identified=bool(trial_id or source_id)),
+        "fingerprint": rejection_fingerprint(code, file, loc, message, trial_id, source_id, observed, per_file),
     }
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import stat
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -24,19 +25,29 @@ def iter_files(paths: Iterable[str], exclude: Iterable[str] = ()) -> Iterator[tu
     are skipped."""
     exclude = list(exclude)
 
+    here = Path.cwd()
+
     def excluded(p: Path) -> bool:
-        s = p.as_posix()
-        return any(fnmatch.fnmatch(s, pat) or fnmatch.fnmatch(s, pat.rstrip("/") + "/*") for pat in exclude)
+        # globs are relative to the project folder (the current one); absolute paths are matched inside it too
+        names = [p.as_posix()]
+        if p.is_absolute() and p.is_relative_to(here):
+            names.append(p.relative_to(here).as_posix())
+        return any(fnmatch.fnmatch(s, pat) or fnmatch.fnmatch(s, pat.rstrip("/") + "/*")
+                   for s in names for pat in exclude)
 
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            for root, dirs, files in os.walk(p):
+            unlisted: list[OSError] = []
+            for root, dirs, files in os.walk(p, onerror=unlisted.append):
                 dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not excluded(Path(root, d)))
                 for f in sorted(files):
                     fp = Path(root, f)
                     if not f.startswith(".") and not excluded(fp):
                         yield fp, False
+            # a folder that cannot be listed is an input that cannot be read: read_file rejects it (TG001)
+            for e in sorted(unlisted, key=lambda e: str(e.filename)):
+                yield Path(e.filename), True
         elif not excluded(p):
             yield p, True
 
@@ -81,18 +92,81 @@ def read_paths(paths: Iterable[str], limits: Limits | None = None, exclude: Iter
     return ds
 
 
+def not_a_file(path: Path, mode: int) -> str:
+    """Why a path that is not a regular file is not read (a FIFO or a device could block or never end)."""
+    if stat.S_ISDIR(mode):
+        try:
+            os.listdir(path)
+        except OSError as e:
+            return f"cannot list folder: {e.strerror or e}"
+        return "is a folder, not a file"
+    kinds = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"),
+             (stat.S_ISBLK, "a device"))
+    kind = next((k for test, k in kinds if test(mode)), "a special file")
+    return f"not a regular file: {kind}"
+
+
+def read_files(files: Iterable[str], limits: Limits | None = None, chunk_records: int | None = None,
+               on_chunk: Callable[[Dataset], None] | None = None,
+               on_file: Callable[[str], None] | None = None) -> Dataset:
+    """Read the given files. With `on_chunk`, accepted records are handed over in chunks of `chunk_records` as
+    they are read, and the returned Dataset holds only the rest, the rejections and the accounting."""
+    ctx = IngestContext(limits or Limits(), chunk_records, on_chunk)
+    for f in files:
+        read_file(ctx, Path(f))
+        if on_file:
+            on_file(f)
+    return ctx.finish()
+
+
+def read_paths(paths: Iterable[str], limits: Limits | None = None, exclude: Iterable[str] = (),
+               chunk_records: int | None = None, on_chunk: Callable[[Dataset], None] | None = None) -> Dataset:
+    """Plan and read `paths` in one go (see `plan` and `read_files`)."""
+    files, skipped = plan(paths, exclude)
+    ds = read_files(files, limits, chunk_records, on_chunk)
+    ds.skipped = skipped + ds.skipped
+    return ds
+
+
+def not_a_file(path: Path, mode: int) -> str:
+    """Why a path that is not a regular file is not read (a FIFO or a device would block or never end)."""
+    if stat.S_ISDIR(mode):
+        try:
+            os.listdir(path)
+        except OSError as e:
+            return f"cannot list folder: {e.strerror or e}"
+        return "is a folder"
+    kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
+            else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a regular file")
+    return f"not a regular file: {kind}" if kind != "not a regular file" else kind
+
+
 def read_file(ctx: IngestContext, path: Path) -> None:
     name = path.as_posix()
     ctx.inputs.append(name)
+    limit = ctx.limits.max_file_bytes
     try:
-        size = path.stat().st_size
-        if size > ctx.limits.max_file_bytes:
-            ctx.reject(tg0.INPUT_LIMIT, name, "", f"file is {size} bytes, over the limit of "
-                       f"{ctx.limits.max_file_bytes} bytes (--max-file-mb)", observed=str(size))
-            return
-        data = path.read_bytes()
+        st = path.stat()
+    except FileNotFoundError:
+        why = "broken symbolic link" if path.is_symlink() else "file not found"
+        ctx.reject(tg0.UNREADABLE_FILE, name, "", f"cannot read file: {why}")
+        return
     except OSError as e:
         ctx.reject(tg0.UNREADABLE_FILE, name, "", f"cannot read file: {e.strerror or e}")
+        return
+    if not stat.S_ISREG(st.st_mode):
+        ctx.reject(tg0.UNREADABLE_FILE, name, "", not_a_file(path, st.st_mode))
+        return
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(limit + 1)  # bounded: a file that grew after stat() cannot exceed the limit
+    except OSError as e:
+        ctx.reject(tg0.UNREADABLE_FILE, name, "", f"cannot read file: {e.strerror or e}")
+        return
+    size = max(st.st_size, len(data))
+    if size > limit:
+        ctx.reject(tg0.INPUT_LIMIT, name, "", f"file is {size} bytes, over the limit of {limit} bytes "
+                   "(--max-file-mb)", observed=str(size))
         return
     read_bytes(ctx, name, data)
 

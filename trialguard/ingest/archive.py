@@ -1,8 +1,8 @@
 """Zip archives: members are read in memory (never extracted to disk) and dispatched like files.
 
 A member is refused (TG008) rather than read when its name is absolute or climbs out with '..', when it is
-itself an archive, when it is larger or more compressed than the limits allow, or when its data is corrupt
-or encrypted. Members that are not inputs (a README, macOS resource forks) are listed as skipped, as files
+an archive inside an archive inside an archive (one level of nesting is read: a zip of zips), when it is
+larger or more compressed than the limits allow, or when its data is corrupt or encrypted. Members that are not inputs (a README, macOS resource forks) are listed as skipped, as files
 in a folder are.
 """
 
@@ -14,6 +14,8 @@ import zlib
 
 from trialguard.ingest.context import IngestContext
 from trialguard.validators import ingestion as tg0
+
+MAX_NESTING = 1  # archives inside an archive are read; archives inside those are not
 
 
 def unsafe_name(member: str) -> bool:
@@ -27,15 +29,15 @@ def is_junk(member: str) -> bool:
     return parts[0] == "__MACOSX" or any(p.startswith(".") and p != ".." for p in parts if p)
 
 
-def refusal(ctx: IngestContext, info: zipfile.ZipInfo) -> str | None:
+def refusal(ctx: IngestContext, info: zipfile.ZipInfo, nesting: int) -> str | None:
     """Why a member must not be read, or None."""
     from trialguard.ingest.formats import suffix_of
 
     limits = ctx.limits
     if unsafe_name(info.filename):
         return "unsafe member name (absolute or '..' path)"
-    if suffix_of(info.filename) == "zip":
-        return "nested archives are not read"
+    if suffix_of(info.filename) == "zip" and nesting >= MAX_NESTING:
+        return f"archives nested more than {MAX_NESTING} level deep are not read"
     if info.file_size > limits.max_member_bytes:
         return f"member is {info.file_size} bytes, over the limit of {limits.max_member_bytes} bytes"
     if info.compress_size and info.file_size / info.compress_size > limits.max_compression_ratio:
@@ -44,7 +46,8 @@ def refusal(ctx: IngestContext, info: zipfile.ZipInfo) -> str | None:
     return None
 
 
-def read(ctx: IngestContext, name: str, data: bytes) -> None:
+def read(ctx: IngestContext, name: str, data: bytes, nesting: int = 0) -> None:
+    """Read an archive's members; `nesting` is how many archives this one is inside."""
     from trialguard.ingest import INPUT_SUFFIXES, read_bytes
     from trialguard.ingest.formats import suffix_of
 
@@ -66,7 +69,7 @@ def read(ctx: IngestContext, name: str, data: bytes) -> None:
                 f".{suffix_of(info.filename)}" not in INPUT_SUFFIXES and suffix_of(info.filename) != "zip")):
             ctx.skipped.append(member)
             continue
-        why = refusal(ctx, info)
+        why = refusal(ctx, info, nesting)
         if why:
             ctx.reject(tg0.BAD_ARCHIVE_MEMBER, member, "", why)
             continue
@@ -76,4 +79,7 @@ def read(ctx: IngestContext, name: str, data: bytes) -> None:
                 zlib.error) as e:
             ctx.reject(tg0.BAD_ARCHIVE_MEMBER, member, "", f"cannot read archive member: {e}")
             continue
-        read_bytes(ctx, member, payload)
+        if suffix_of(info.filename) == "zip":
+            read(ctx, member, payload, nesting + 1)
+        else:
+            read_bytes(ctx, member, payload)

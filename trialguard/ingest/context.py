@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from trialguard.dataset import Accounting, Dataset, DatasetBuilder
+from trialguard.dataset import TABLES, Accounting, Dataset, DatasetBuilder
 from trialguard.findings import rejection, rejections_frame
 from trialguard.validators import ingestion as tg0
 from trialguard.validators.registry import Rule
@@ -32,6 +32,23 @@ class RecordError(Exception):
         self.rule = rule
 
 
+INT64_MAX = 2**63 - 1
+# table -> its whole-number columns: a value there must fit the column, or building the chunk would fail
+_INT_COLUMNS = {t: tuple(c for c, dtype in cols.items() if dtype == "Int64") for t, cols in TABLES.items()}
+
+
+def misfit(b: DatasetBuilder) -> tuple[str, str, object] | None:
+    """(loc, column, value) of the first whole-number value that does not fit a 64-bit column. Adapters turn
+    such numbers into text; this is the net that keeps one record from failing a whole chunk."""
+    for table, cols in _INT_COLUMNS.items():
+        for row in b.rows[table]:
+            for c in cols:
+                v = row.get(c)
+                if v is not None and (type(v) is not int or not -INT64_MAX <= v <= INT64_MAX):
+                    return row.get("loc") or "", c, v
+    return None
+
+
 class IngestContext:
     """Collects accepted records' rows; with `on_chunk`, hands them over every `chunk_records` records so that
     memory stays bounded by the chunk, not by the input."""
@@ -50,16 +67,17 @@ class IngestContext:
         self.seen: dict[tuple[str, str], tuple[str, str]] = {}  # (kind, id) -> (file, loc) of the accepted record
 
     def reject(self, rule: Rule, file: str, loc: str, message: str, *, trial_id: str = "",
-               source_id: str = "", observed: str = "", records: int = 1) -> None:
+               source_id: str = "", observed: str = "", records: int = 1, per_file: bool = False) -> None:
         """Count `records` records as read and rejected, with one TG0xx finding saying why."""
         self.records = self.records + Accounting(read=records, rejected=records)
-        self.rejected_rows.append(rejection(rule.code, rule.name, file, loc, message, trial_id, source_id, observed))
+        self.rejected_rows.append(rejection(rule.code, rule.name, file, loc, message, trial_id, source_id, observed,
+                                            per_file))
 
     def reject_duplicate(self, kind: str, record_id: str, file: str, loc: str, first: tuple[str, str]) -> None:
         where = first[0] + (f"#{first[1]}" if first[1] else "")
         ids = {"trial_id": record_id} if kind == "trial" else {"source_id": record_id}
         self.reject(tg0.DUPLICATE_ID, file, loc, f"{kind} {record_id} was already read from {where}",
-                    observed=record_id, **ids)
+                    observed=record_id, per_file=True, **ids)
 
     def record(self, file: str, loc: str, kind: str, record_id: str | None, fill: Callable[[DatasetBuilder], None],
                id_field: str = "id") -> bool:
@@ -82,6 +100,12 @@ class IngestContext:
         except (KeyError, TypeError, ValueError, AttributeError, IndexError) as e:
             self.reject(tg0.INVALID_RECORD, file, loc,
                         f"{kind} {record_id}: unexpected structure ({type(e).__name__}: {e})", **ids)
+            return False
+        bad = misfit(local)
+        if bad:
+            where, column, value = bad
+            self.reject(tg0.INVALID_RECORD, file, where, f"{kind} {record_id}: {where or '/'}: {column} "
+                        f"{str(value)[:40]!r} is not a whole number that fits 64 bits", observed=str(value)[:40], **ids)
             return False
         self.seen[key] = (file, loc)
         self.builder.extend(local)

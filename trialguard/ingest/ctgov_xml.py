@@ -38,6 +38,15 @@ DATE_ELEMENTS = {
     "last_update": ("last_update_posted",),
 }
 
+# why defusedxml refused a document, in words (a DTD is refused before any entity is declared or expanded)
+UNSAFE = {
+    "DTDForbidden": "a document type declaration (DTD) is not allowed: entity expansion (billion laughs) "
+                    "and external entities (XXE) are never processed",
+    "EntitiesForbidden": "entity declarations are not allowed",
+    "ExternalReferenceForbidden": "external references are not allowed",
+    "NotSupportedError": "unsupported XML feature",
+}
+
 _DECLARED_ENCODING = re.compile(rb"^\s*<\?xml[^>]*encoding=[\"']([A-Za-z0-9._-]+)[\"']")
 
 
@@ -52,10 +61,13 @@ def read(ctx: IngestContext, name: str, data: bytes) -> None:
     try:
         root = SafeET.fromstring(data, forbid_dtd=True)
     except DefusedXmlException as e:
-        ctx.reject(tg0.MALFORMED_DOCUMENT, name, "", f"refused unsafe XML ({type(e).__name__})")
+        ctx.reject(tg0.MALFORMED_DOCUMENT, name, "", f"refused unsafe XML: {UNSAFE.get(type(e).__name__, e)}")
         return
     except ParseError as e:
         ctx.reject(tg0.MALFORMED_DOCUMENT, name, "", f"invalid XML: {e}")
+        return
+    except (LookupError, ValueError) as e:  # an encoding Python does not know ('encoding="bogus"')
+        ctx.reject(tg0.UNREADABLE_FILE, name, "", f"cannot decode XML: {e}")
         return
     if root.tag != "clinical_study":
         ctx.reject(tg0.UNKNOWN_FORMAT, name, "", f"XML root is <{root.tag}>, not <clinical_study>")

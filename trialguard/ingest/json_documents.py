@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import orjson
 
 from trialguard.ingest.context import IngestContext
@@ -22,21 +23,64 @@ def depth_exceeds(obj, limit: int) -> bool:
     return False
 
 
+_NOT_STRUCTURE = bytes(c for c in range(256) if c not in b'[]{}"')
+_DEPTH_STEP = np.zeros(256, dtype=np.int8)
+_DEPTH_STEP[[ord("["), ord("{")]] = 1
+_DEPTH_STEP[[ord("]"), ord("}")]] = -1
+
+
+def nesting_bound(data: bytes) -> int:
+    """An upper bound on the container nesting depth of a JSON text, computed from its raw bytes by a few
+    C-speed passes (bytes.replace and translate, numpy scans) instead of a Python walk over every
+    parsed container. It is the real depth whenever the text is valid JSON, so a document whose bound is
+    within the limit needs no walk at all.
+
+    Brackets inside strings do not count. Backslashes occur only inside strings, as escape pairs read left
+    to right: removing every double backslash, then every backslash-quote, leaves exactly the quotes that
+    delimit strings, and a running parity of those quotes says which brackets are inside one. UTF-8 multi-byte
+    characters never contain ASCII bytes, so working on bytes is exact."""
+    if b"\\" in data:
+        data = data.replace(b"\\\\", b"").replace(b'\\"', b"")
+    structure = np.frombuffer(data.translate(None, _NOT_STRUCTURE), dtype=np.uint8)
+    if not len(structure):
+        return 0
+    in_string = np.bitwise_xor.accumulate(structure == ord('"'))  # True from an opening quote to its closing one
+    steps = np.where(in_string, 0, _DEPTH_STEP[structure])
+    return max(int(np.cumsum(steps, dtype=np.int64).max()), 0)
+
+
+PARSER_MAX_DEPTH = 1024  # orjson refuses deeper documents whatever --max-json-depth says
+
+
+def too_deep(ctx: IngestContext, name: str, loc: str, depth: int) -> None:
+    limit = ctx.limits.max_json_depth
+    over = (f"over the limit of {limit} levels (--max-json-depth)" if limit < PARSER_MAX_DEPTH
+            else f"deeper than the JSON parser reads ({PARSER_MAX_DEPTH} levels)")
+    ctx.reject(tg0.INPUT_LIMIT, name, loc, f"JSON nested {depth} levels deep, {over}", observed=str(depth))
+
+
 def decode(ctx: IngestContext, name: str, data: bytes, loc: str = ""):
-    """Parse one JSON text; on failure reject it and return None."""
+    """Parse one JSON text; on failure reject it and return None. Nesting is checked on the bytes first
+    (`nesting_bound`); only a document whose bound exceeds the limit has its parsed tree walked."""
     try:
         text = data.decode("utf-8-sig")  # a byte-order mark is legal at the start of a UTF-8 file
     except UnicodeDecodeError as e:
         ctx.reject(tg0.UNREADABLE_FILE, name, loc, f"not UTF-8 text (byte {e.start}: {data[e.start:e.start+1]!r})")
         return None
+    limit = ctx.limits.max_json_depth
+    bound = data.count(b"[") + data.count(b"{")  # depth <= opening brackets: enough for small documents
+    if bound > limit:
+        bound = nesting_bound(data)
     try:
         obj = orjson.loads(text)
     except orjson.JSONDecodeError as e:
-        ctx.reject(tg0.MALFORMED_DOCUMENT, name, loc, f"invalid JSON: {e}")
+        if bound > min(limit, PARSER_MAX_DEPTH) and "depth" in str(e):
+            too_deep(ctx, name, loc, bound)
+        else:
+            ctx.reject(tg0.MALFORMED_DOCUMENT, name, loc, f"invalid JSON: {e}")
         return None
-    if depth_exceeds(obj, ctx.limits.max_json_depth):
-        ctx.reject(tg0.INPUT_LIMIT, name, loc, f"JSON nested deeper than {ctx.limits.max_json_depth} levels "
-                   "(--max-json-depth)")
+    if bound > limit and depth_exceeds(obj, limit):
+        too_deep(ctx, name, loc, bound)
         return None
     return obj
 
@@ -77,6 +121,6 @@ def read_object(ctx: IngestContext, name: str, loc: str, obj) -> None:
     elif "source" in obj and not loc:
         records.read_record(ctx, name, obj)
     else:
-        keys = ", ".join(sorted(obj)[:5])
+        keys = ", ".join(sorted(obj)[:5]) or "none"
         ctx.reject(tg0.UNKNOWN_FORMAT, name, loc, "JSON object is neither a CT.gov v2 study (no protocolSection) "
                    f"nor a curated record (no source); keys: {keys}")

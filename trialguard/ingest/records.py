@@ -21,22 +21,12 @@ from jsonschema.exceptions import ValidationError, best_match
 
 from trialguard.dataset import DatasetBuilder
 from trialguard.dates import date_interval
-from trialguard.ingest.context import IngestContext, RecordError
+from trialguard.ingest import yaml_documents
+from trialguard.ingest.context import INT64_MAX, IngestContext, RecordError
 from trialguard.validators import ingestion as tg0
 
 _PLAIN_NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
 _FACETS = ("modality", "product", "indication", "geography", "population")
-
-
-class _RecordLoader(yaml.SafeLoader):
-    """YAML as a curator writes it: dates and decimals stay text (2019-09 is not a timestamp, 5.50 keeps its
-    zero); integers and booleans are still typed."""
-
-
-_RecordLoader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:float")]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
 
 
 @lru_cache(maxsize=1)
@@ -51,12 +41,15 @@ def _validator() -> Draft202012Validator:
 
 def read_yaml(ctx: IngestContext, name: str, data: bytes) -> None:
     try:
-        obj = yaml.load(data.decode("utf-8"), Loader=_RecordLoader)  # noqa: S506 - a SafeLoader subclass
+        obj = yaml_documents.load(data.decode("utf-8"), ctx.limits)
     except UnicodeDecodeError as e:
         ctx.reject(tg0.UNREADABLE_FILE, name, "", f"not UTF-8 text (byte {e.start})")
         return
+    except yaml_documents.Refused as e:
+        ctx.reject(tg0.INPUT_LIMIT if e.limit else tg0.MALFORMED_DOCUMENT, name, "", e.message)
+        return
     except yaml.YAMLError as e:
-        ctx.reject(tg0.MALFORMED_DOCUMENT, name, "", f"invalid YAML: {str(e).splitlines()[0]}")
+        ctx.reject(tg0.MALFORMED_DOCUMENT, name, "", f"invalid YAML: {' '.join(str(e).split())}")
         return
     if not isinstance(obj, dict):
         ctx.reject(tg0.INVALID_RECORD, name, "", "a curated record must be a mapping with a 'source'")
@@ -197,10 +190,11 @@ def amount(value) -> tuple[int | None, str | None]:
     """(number, text) of a count as written: 12 -> (12, "12"); "over 30" -> (None, "over 30")."""
     if value is None:
         return None, None
-    if isinstance(value, int):
-        return value, str(value)
     text = str(value).strip()
-    return (int(text), text) if text.isdigit() else (None, text)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return (value, text) if abs(value) <= INT64_MAX else (None, text)  # beyond 64 bits: not a count
+    # "²" is a digit but not a number; "1" followed by 400 zeros is a number but not a count
+    return (int(text), text) if text.isdecimal() and len(text) <= 18 else (None, text)
 
 
 def number(text) -> tuple[float | None, str | None]:

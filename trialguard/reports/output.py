@@ -8,13 +8,13 @@ from pathlib import Path
 
 
 def safe_target(out_dir: Path, name: str) -> Path:
-    """`out_dir/name`, refusing names that would leave the folder (separators, '..', absolute paths)."""
+    """`out_dir/name`, refusing names that would leave the folder (separators, '..', absolute paths).
+
+    The name is not resolved: if `out_dir/name` is a symbolic link planted there, the rename replaces the link
+    itself and never writes through it to wherever it points."""
     if not name or name in (".", "..") or "/" in name or "\\" in name or "\x00" in name:
         raise ValueError(f"refusing output file name {name!r}")
-    target = (out_dir / name).resolve()
-    if target.parent != out_dir.resolve():
-        raise ValueError(f"refusing output file outside {out_dir}: {name!r}")
-    return target
+    return out_dir.resolve() / name
 
 
 def write_atomic(out_dir: Path, name: str, data: bytes) -> Path:
