@@ -205,3 +205,12 @@ def test_nesting_bound_is_the_exact_depth_of_valid_json(value, ascii_only):
 ])
 def test_nesting_bound_examples(text, depth):
     assert nesting_bound(text.encode("utf-8")) == depth
+
+
+def test_a_folder_named_explicitly_is_read_even_when_a_glob_excludes_it(monkeypatch):
+    from trialguard.config import load
+    from trialguard.ingest import plan
+
+    monkeypatch.chdir(FIXTURES.parent)
+    files, _ = plan(["fixtures/hostile"], load().exclude)
+    assert files and all(f.startswith("fixtures/hostile/") for f in files)

@@ -22,7 +22,8 @@ INPUT_SUFFIXES = (".json", ".ndjson", ".jsonl", ".xml", ".yaml", ".yml", ".txt",
 
 def iter_files(paths: Iterable[str], exclude: Iterable[str] = ()) -> Iterator[tuple[Path, bool]]:
     """(file, named explicitly) under `paths` in a stable order; hidden files and folders and `exclude` globs
-    are skipped."""
+    are skipped. As in ruff, a path named on the command line is read even when a glob would exclude it:
+    excludes apply to what a folder walk discovers."""
     exclude = list(exclude)
 
     here = Path.cwd()
@@ -39,16 +40,17 @@ def iter_files(paths: Iterable[str], exclude: Iterable[str] = ()) -> Iterator[tu
         p = Path(raw)
         if p.is_dir():
             unlisted: list[OSError] = []
+            skip = (lambda _: False) if excluded(p) else excluded  # the named folder itself was asked for
             for root, dirs, files in os.walk(p, onerror=unlisted.append):
-                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not excluded(Path(root, d)))
+                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not skip(Path(root, d)))
                 for f in sorted(files):
                     fp = Path(root, f)
-                    if not f.startswith(".") and not excluded(fp):
+                    if not f.startswith(".") and not skip(fp):
                         yield fp, False
             # a folder that cannot be listed is an input that cannot be read: read_file rejects it (TG001)
             for e in sorted(unlisted, key=lambda e: str(e.filename)):
                 yield Path(e.filename), True
-        elif not excluded(p):
+        else:
             yield p, True
 
 
