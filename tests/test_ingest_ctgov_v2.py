@@ -29,8 +29,6 @@ def viagra():
     return ds
 
 
-
-
 def test_trial_row_has_dates_with_their_types_and_enrollment(viagra):
     t = one(viagra.trials, trial_id=NCT)
     assert (t.source_id, t["loc"], t.status, t.phase, t.study_type) == (

@@ -13,8 +13,6 @@ NCT = "NCT01065844"
 RES = "/clinical_study/clinical_results"
 
 
-
-
 @pytest.fixture(scope="module")
 def nelfinavir():
     ds = read_paths([str(XML / f"{NCT}.xml")])

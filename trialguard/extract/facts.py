@@ -160,7 +160,7 @@ _RANGE = (rf"\s*\(\s*(?:range[:,]?\s*)?(?P<lo>{_NUM})\s*(?:-|to)\s*(?P<hi>{_NUM}
 _MEDIAN = re.compile(
     rf"\bmedian\s+(?P<what>age|follow-up|duration|time to [\w -]+?|[\w -]{{1,30}}?)\s+(?:of|was|is)\s+"
     rf"(?P<v>{_NUM})\s*(?P<unit>{_UNITW})?(?:{_RANGE})?", re.I)
-_AGED = re.compile(rf"\b(?:aged|ages? (?:ranged|ranging) from)\s+(?P<lo>\d+)\s*(?:to|-)\s*(?P<hi>\d+)\s+years\b", re.I)
+_AGED = re.compile(r"\b(?:aged|ages? (?:ranged|ranging) from)\s+(?P<lo>\d+)\s*(?:to|-)\s*(?P<hi>\d+)\s+years\b", re.I)
 
 
 def _unit(u: str | None) -> str | None:

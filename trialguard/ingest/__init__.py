@@ -95,42 +95,6 @@ def read_paths(paths: Iterable[str], limits: Limits | None = None, exclude: Iter
 
 
 def not_a_file(path: Path, mode: int) -> str:
-    """Why a path that is not a regular file is not read (a FIFO or a device could block or never end)."""
-    if stat.S_ISDIR(mode):
-        try:
-            os.listdir(path)
-        except OSError as e:
-            return f"cannot list folder: {e.strerror or e}"
-        return "is a folder, not a file"
-    kinds = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"),
-             (stat.S_ISBLK, "a device"))
-    kind = next((k for test, k in kinds if test(mode)), "a special file")
-    return f"not a regular file: {kind}"
-
-
-def read_files(files: Iterable[str], limits: Limits | None = None, chunk_records: int | None = None,
-               on_chunk: Callable[[Dataset], None] | None = None,
-               on_file: Callable[[str], None] | None = None) -> Dataset:
-    """Read the given files. With `on_chunk`, accepted records are handed over in chunks of `chunk_records` as
-    they are read, and the returned Dataset holds only the rest, the rejections and the accounting."""
-    ctx = IngestContext(limits or Limits(), chunk_records, on_chunk)
-    for f in files:
-        read_file(ctx, Path(f))
-        if on_file:
-            on_file(f)
-    return ctx.finish()
-
-
-def read_paths(paths: Iterable[str], limits: Limits | None = None, exclude: Iterable[str] = (),
-               chunk_records: int | None = None, on_chunk: Callable[[Dataset], None] | None = None) -> Dataset:
-    """Plan and read `paths` in one go (see `plan` and `read_files`)."""
-    files, skipped = plan(paths, exclude)
-    ds = read_files(files, limits, chunk_records, on_chunk)
-    ds.skipped = skipped + ds.skipped
-    return ds
-
-
-def not_a_file(path: Path, mode: int) -> str:
     """Why a path that is not a regular file is not read (a FIFO or a device would block or never end)."""
     if stat.S_ISDIR(mode):
         try:
