@@ -1,7 +1,9 @@
 """Generate realistic CT.gov API v2 datasets of any size from the real records in fixtures/ctgov/v2.
 
 Each generated study is a real record with a new NCT id, its dates shifted together by a whole number of
-days (order is kept), free text varied, and adverse-event counts perturbed within the registry's invariants
+days (order is kept; partial YYYY-MM dates move by whole months), its brief title suffixed with the
+replicate number (other free text repeats every len(templates) studies, which flatters text caches), and
+adverse-event counts perturbed within the registry's invariants
 (events >= affected). A known fraction of studies gets exactly one injected fault, listed in
 `<out>.faults.json` beside the output folder, so the benchmark can report how many injected faults the rules found.
 
