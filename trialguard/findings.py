@@ -49,6 +49,8 @@ SORT_KEY = ["file", "trial_id", "source_id", "loc", "rule", "fingerprint"]
 
 
 _EMPTY = pd.DataFrame({c: pd.Series(dtype="object") for c in FINDING_COLUMNS})
+_EMITTED = ["trial_id", "source_id", "file", "loc", "message", "observed", "expected", "evidence", "severity"]
+_EMPTY_EMIT = _EMPTY[_EMITTED]
 
 
 def empty_findings() -> pd.DataFrame:
@@ -68,7 +70,10 @@ def emit(
 
     `message`, `observed`, `expected` are vectorized string Series aligned with `rows` (or constants);
     `severity` overrides the rule's default per row. The engine fills rule, name and the fingerprint.
+    Most rules find nothing in most chunks, so no offending rows cost one copy of an empty table.
     """
+    if not len(rows):
+        return _EMPTY_EMIT.copy()
     out = pd.DataFrame(index=rows.index)
     for col in ("trial_id", "source_id", "file", "loc"):
         out[col] = rows[col].astype("object") if col in rows else ""

@@ -6,13 +6,16 @@ same checks to Great Expectations from it, so the two cannot drift apart.
 A pandera check reports its `error` text in each failure case; every check here writes that text as
 "TGnnn <what is expected>", and `trialguard.validators.schema` reads the code back from the first word.
 Checks are vectorized, treat missing values as passing (absence is not a type error), and never use floats
-for numbers that were written as text.
+for numbers that were written as text. Because they pass missing values themselves, column checks say
+`ignore_na=False`: pandera then need not copy each column without its missing values first.
 """
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
@@ -42,20 +45,28 @@ def code_of(error: str) -> str:
 
 
 def non_negative() -> pa.Check:
-    return pa.Check(lambda s: s.isna() | (s >= 0), error=coded(NEGATIVE_COUNT, ">= 0"),
+    return pa.Check(lambda s: s.isna() | (s >= 0), error=coded(NEGATIVE_COUNT, ">= 0"), ignore_na=False,
                     statistics={"kind": "between", "min": 0, "max": None})
+
+
+# Predicates of one value are cached across chunks: registry codes and dates repeat in every chunk.
+_cached = lru_cache(maxsize=1 << 16)
 
 
 def _per_unique(s: pd.Series, fn) -> pd.Series:
     """Apply a per-string predicate once per distinct value (text parsing is the only non-vectorized step)."""
-    uniq = s.dropna().unique()
-    ok = {v: bool(fn(v)) for v in uniq}
-    return s.map(ok).fillna(True).astype(bool)
+    codes, uniq = pd.factorize(s)
+    ok = np.fromiter((bool(fn(v)) for v in uniq), dtype=bool, count=len(uniq))
+    out = np.ones(len(s), dtype=bool)  # missing values pass
+    known = codes >= 0
+    out[known] = ok[codes[known]]
+    return pd.Series(out, index=s.index)
 
 
 _INEXACT_PREFIX = re.compile(r"^\s*(?:[<>~\u2248\u2264\u2265]=?)\s*")
 
 
+@_cached
 def readable_number(v) -> bool:
     """Text that is a number, a not-available marker, a bound ("<5", ">=30"), or words ("all", "approximately
     20": curated records keep inexact amounts as written). Only number-like text that is not a well-formed
@@ -68,9 +79,11 @@ def readable_number(v) -> bool:
 def number_text() -> pa.Check:
     """A number written as text is readable (see `readable_number`)."""
     return pa.Check(lambda s: _per_unique(s, readable_number), error=coded(UNREADABLE_NUMBER, "a number (or NA)"),
+                    ignore_na=False,
                     statistics={"kind": "number_text"})
 
 
+@_cached
 def percent_ok(v) -> bool:
     d = parse_decimal(v)
     return d is None or 0 <= d <= 100  # unreadable text is TG104's business
@@ -78,6 +91,7 @@ def percent_ok(v) -> bool:
 
 def percent_in_range() -> pa.Check:
     return pa.Check(lambda s: _per_unique(s, percent_ok), error=coded(PERCENT_RANGE, "between 0 and 100"),
+                    ignore_na=False,
                     statistics={"kind": "number_text_between", "min": 0, "max": 100})
 
 
@@ -93,10 +107,11 @@ def vocabulary(values: frozenset[str], *, normalize: bool = True) -> pa.Check:
     def check(s: pd.Series) -> pd.Series:
         return _per_unique(s, lambda v: in_vocabulary(v, values, normalize))
 
-    return pa.Check(check, error=coded(VOCABULARY, f"one of {shown}"),
+    return pa.Check(check, error=coded(VOCABULARY, f"one of {shown}"), ignore_na=False,
                     statistics={"kind": "in_set", "values": allowed, "normalize": normalize})
 
 
+@_cached
 def in_vocabulary(v, values: frozenset[str], normalize: bool = True) -> bool:
     return not str(v).strip() or (_norm_token(v) if normalize else v) in values
 
@@ -104,6 +119,7 @@ def in_vocabulary(v, values: frozenset[str], normalize: bool = True) -> bool:
 _ISO = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 
 
+@_cached
 def _valid_partial_date(v: str) -> bool:
     s = str(v).strip()
     if not s:
@@ -127,7 +143,7 @@ def _valid_partial_date(v: str) -> bool:
 
 def partial_date() -> pa.Check:
     return pa.Check(lambda s: _per_unique(s, _valid_partial_date),
-                    error=coded(INVALID_DATE, "a calendar date written YYYY, YYYY-MM or YYYY-MM-DD"),
+                    error=coded(INVALID_DATE, "a calendar date written YYYY, YYYY-MM or YYYY-MM-DD"), ignore_na=False,
                     statistics={"kind": "partial_date", "year_only_min": 1800, "year_only_max": 2200})
 
 
@@ -138,9 +154,11 @@ def trial_id() -> pa.Check:
     """An id that claims to be an NCT number ("NCT" prefix) must be NCT followed by exactly 8 digits."""
 
     return pa.Check(lambda s: _per_unique(s, valid_trial_id), error=coded(INVALID_TRIAL_ID, "NCT followed by 8 digits"),
+                    ignore_na=False,
                     statistics={"kind": "nct_id"})
 
 
+@_cached
 def valid_trial_id(v) -> bool:
     s = str(v).strip()
     return not s.upper().startswith("NCT") or NCT_ID.fullmatch(s) is not None

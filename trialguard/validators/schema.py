@@ -8,27 +8,32 @@ validation run (cached on the dataset) and picks its own code out of it.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from trialguard.dataset import Dataset
+from trialguard.dataset import TABLES, Dataset, empty_table
 from trialguard.findings import Severity, emit
 from trialguard.schemas import SCHEMAS
 from trialguard.schemas import checks as ck
+from trialguard.schemas.tables import COLUMN_CHECKS, TABLE_CHECKS
 from trialguard.validators.memo import once_per_dataset
 from trialguard.validators.registry import Rule, register
 
 _PROV = ["trial_id", "source_id", "file", "loc"]
 
 
-def _failures(table: str, df: pd.DataFrame) -> pd.DataFrame:
-    """pandera failure cases of one table: code, column, value, row (index into `df`, -1 for the column)."""
+CASE_COLUMNS = ["code", "column", "value", "row", "expected", "context"]
+
+
+def _cases(schema: pa.DataFrameSchema, df: pd.DataFrame) -> pd.DataFrame:
+    """pandera failure cases: code, column, value, row (index into `df`, -1 for the column), expected, context."""
     try:
-        SCHEMAS[table].validate(df, lazy=True)
-        return pd.DataFrame(columns=["code", "column", "value", "row", "expected", "context"])
+        schema.validate(df, lazy=True)
+        return pd.DataFrame(columns=CASE_COLUMNS)
     except pa.errors.SchemaErrors as e:
         fc = e.failure_cases
-    out = pd.DataFrame({
+    return pd.DataFrame({
         "code": fc["check"].astype(str).map(ck.code_of),
         "expected": fc["check"].astype(str),
         "column": fc["column"].astype(str),
@@ -36,6 +41,76 @@ def _failures(table: str, df: pd.DataFrame) -> pd.DataFrame:
         "row": pd.to_numeric(fc["index"], errors="coerce").fillna(-1).astype(int),
         "context": fc["schema_context"].astype(str),
     })
+
+
+def _value_schema(table: str) -> pa.DataFrameSchema | None:
+    """The columns of `table` that carry checks, without dtypes (checked once per dtype signature instead)."""
+    checks = {c: cs for c, cs in COLUMN_CHECKS.get(table, {}).items() if c in TABLES[table] and cs}
+    if not checks:
+        return None
+    return pa.DataFrameSchema({c: pa.Column(None, checks=cs, nullable=True) for c, cs in checks.items()}, name=table)
+
+
+def _row_schema(table: str) -> pa.DataFrameSchema | None:
+    checks = TABLE_CHECKS.get(table, [])
+    return pa.DataFrameSchema(checks=checks, name=table) if checks else None
+
+
+VALUE_SCHEMAS = {t: _value_schema(t) for t in TABLES}
+ROW_SCHEMAS = {t: _row_schema(t) for t in TABLES}
+_CANONICAL: dict[str, tuple | None] = {}
+
+
+def _canonical_dtypes(table: str, df: pd.DataFrame) -> bool:
+    """Whether `df` has exactly the canonical columns and dtypes, and those pass the full schema (checked once on
+    an empty table). Only then can the dtype checks, which look at nothing but the dtype, be skipped."""
+    if table not in _CANONICAL:
+        empty = empty_table(table)
+        try:
+            SCHEMAS[table].validate(empty, lazy=True)
+            _CANONICAL[table] = tuple(empty.dtypes.items())
+        except pa.errors.SchemaErrors:
+            _CANONICAL[table] = None
+    return _CANONICAL[table] is not None and tuple(df.dtypes.items()) == _CANONICAL[table]
+
+
+def _value_cases(table: str, df: pd.DataFrame) -> pd.DataFrame:
+    """Column checks on each column's distinct values only (every check is a function of one value), with each
+    failing value mapped back to every row that holds it."""
+    schema = VALUE_SCHEMAS[table]
+    if schema is None:
+        return pd.DataFrame(columns=CASE_COLUMNS)
+    codes, distinct = {}, {}
+    for c in schema.columns:
+        codes[c], uniques = pd.factorize(df[c])
+        distinct[c] = pd.Series(uniques)
+    size = max(len(u) for u in distinct.values())
+    if size == 0:
+        return pd.DataFrame(columns=CASE_COLUMNS)
+    cases = _cases(schema, pd.DataFrame({c: u.reindex(range(size)) for c, u in distinct.items()}))
+    if cases.empty:
+        return cases
+    parts = [cases[cases["row"] < 0]]
+    for c, g in cases[cases["row"] >= 0].groupby("column", sort=False):
+        rows = np.flatnonzero(np.isin(codes[c], g["row"].to_numpy()))
+        held = pd.DataFrame({"distinct": codes[c][rows], "row": rows})
+        parts.append(g.rename(columns={"row": "distinct"}).merge(held, on="distinct").drop(columns="distinct"))
+    return pd.concat(parts, ignore_index=True)[CASE_COLUMNS]
+
+
+def _failures(table: str, df: pd.DataFrame) -> pd.DataFrame:
+    """pandera failure cases of one table: code, column, value, row (index into `df`, -1 for the column).
+
+    A table of canonical dtypes (the usual case) is validated in two cheap parts: the column checks on distinct
+    values, the whole-row checks on the table; anything else goes through the full schema, dtypes and all."""
+    if _canonical_dtypes(table, df):
+        row_schema = ROW_SCHEMAS[table]
+        parts = [_value_cases(table, df)] + ([_cases(row_schema, df)] if row_schema is not None else [])
+        out = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else parts[0]
+    else:
+        out = _cases(SCHEMAS[table], df)
+    if out.empty:
+        return out
     # A whole-row check lists every column of the row: keep one case per row, shown by its subject columns.
     row_level = out["context"].eq("DataFrameSchema") & out["row"].ge(0)
     rows = out[row_level].drop_duplicates(["expected", "row"]).copy()
