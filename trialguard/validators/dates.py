@@ -8,11 +8,13 @@ that is the only case reported as impossible; a partial date never causes a fals
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
-from trialguard.dataset import Dataset
-from trialguard.dates import date_intervals
+from trialguard.dataset import TRIAL_DATES, Dataset
+from trialguard.dates import date_interval
 from trialguard.findings import Severity, emit
+from trialguard.validators.derived import per_chunk
 from trialguard.validators.registry import rule
 from trialguard.validators.statistics import half_unit, number_text
 
@@ -43,10 +45,32 @@ LABEL = {
 
 def day_bounds(text: pd.Series) -> tuple[pd.Series, pd.Series]:
     """(first day, last day) of each date text, NaT where it is not a date; `trialguard.dates` reads each
-    distinct text once ("2019-09", "mid-September 2019", "March 20, 2022", ...)."""
-    lo, hi = date_intervals(text)
-    return (pd.to_datetime(lo, format="%Y-%m-%d", errors="coerce"),
-            pd.to_datetime(hi, format="%Y-%m-%d", errors="coerce"))
+    distinct text once ("2019-09", "mid-September 2019", "March 20, 2022", ...), and only the distinct texts
+    are converted to days."""
+    codes, uniq = pd.factorize(text)
+    spans = [date_interval(u) for u in uniq]
+    out = []
+    for side in (0, 1):
+        days = pd.to_datetime(pd.Series([sp[side] if sp else None for sp in spans], dtype="object"),
+                              format="%Y-%m-%d", errors="coerce").to_numpy()
+        taken = days[np.maximum(codes, 0)] if len(days) else np.empty(len(codes), dtype=days.dtype)
+        taken[codes < 0] = np.datetime64("NaT")
+        out.append(pd.Series(taken, index=text.index))
+    return out[0], out[1]
+
+
+@per_chunk("trials")
+def trial_days(ds: Dataset) -> pd.DataFrame:
+    """`<date>_lo` and `<date>_hi` (first and last possible day) of every trial date, read once per chunk (six
+    rules compare them), all columns in one pass."""
+    t = ds.trials
+    lo, hi = day_bounds(pd.concat([t[name] for name in TRIAL_DATES], ignore_index=True))
+    n = len(t)
+    cols = {}
+    for i, name in enumerate(TRIAL_DATES):
+        cols[f"{name}_lo"] = lo.to_numpy()[i * n:(i + 1) * n]
+        cols[f"{name}_hi"] = hi.to_numpy()[i * n:(i + 1) * n]
+    return pd.DataFrame(cols, index=t.index)
 
 
 def date_loc(trials: pd.DataFrame, name: str) -> pd.Series:
@@ -59,11 +83,11 @@ def date_loc(trials: pd.DataFrame, name: str) -> pd.Series:
 def _order(ds: Dataset, earlier: str, later: str) -> pd.DataFrame:
     """Trials whose `earlier` date is certainly after their `later` date."""
     t = ds.trials
-    e_lo, _ = day_bounds(t[earlier])
-    _, l_hi = day_bounds(t[later])
-    bad = t[e_lo > l_hi].copy()
-    if bad.empty:
-        return emit(bad, message="")
+    days = trial_days(ds)
+    after = days[f"{earlier}_lo"] > days[f"{later}_hi"]
+    if not after.any():
+        return emit(t.iloc[:0], message="")
+    bad = t[after].copy()
     later_loc = date_loc(bad, later)
     bad["loc"] = date_loc(bad, earlier)
     e_t, l_t = bad[earlier].astype(str), bad[later].astype(str)
@@ -126,12 +150,16 @@ def results_before_primary_completion(ds: Dataset) -> pd.DataFrame:
       tables=("trials",))
 def actual_date_after_last_update(ds: Dataset) -> pd.DataFrame:
     t = ds.trials
-    _, upd_hi = day_bounds(t["last_update"])
+    days = trial_days(ds)
+    upd_hi = days["last_update_hi"]
     found = []
     for name in ("start", "primary_completion", "completion"):
-        lo, _ = day_bounds(t[name])
+        lo = days[f"{name}_lo"]
+        late = lo > upd_hi
+        if not late.any():
+            continue
         actual = t[f"{name}_type"].fillna("").str.upper() == "ACTUAL"
-        bad = t[actual & (lo > upd_hi)].copy()
+        bad = t[actual & late].copy()
         if bad.empty:
             continue
         upd_loc = date_loc(bad, "last_update")
@@ -186,6 +214,7 @@ EVENT_ORDER = (
 )
 
 
+@per_chunk("events", "sources")
 def _dated_events(ds: Dataset) -> pd.DataFrame:
     """The events table with day intervals, plus each source's publication date as a 'published' event."""
     e = ds.events
