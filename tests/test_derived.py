@@ -42,3 +42,20 @@ def test_a_rule_changing_its_copy_leaves_the_cached_table_alone():
     first["extra"] = 1
     again = flow_size(ds)
     assert again["rows"].tolist() == [4] and "extra" not in again
+
+
+
+@per_chunk("flow")
+def first_trial(ds: Dataset) -> pd.DataFrame:
+    return pd.DataFrame({"trial_id": [ds.flow["trial_id"].iloc[0]]})
+
+
+def test_forget_drops_the_cache_so_a_table_changed_in_place_is_read_again():
+    from trialguard.validators.derived import forget
+
+    ds = chunk(3)
+    assert first_trial(ds)["trial_id"].tolist() == ["NCT00000000"]
+    ds.flow.loc[0, "trial_id"] = "NCT99999999"  # the same table object, changed in place
+    assert first_trial(ds)["trial_id"].tolist() == ["NCT00000000"]  # within one run of the rules it stands
+    forget(ds)
+    assert first_trial(ds)["trial_id"].tolist() == ["NCT99999999"]

@@ -20,6 +20,7 @@ from trialguard.config import Config
 from trialguard.dataset import TABLES, Dataset, empty_table
 from trialguard.enrich import enrich
 from trialguard.findings import concat_findings, finalize
+from trialguard.validators.derived import forget
 from trialguard.validators.registry import Rule, all_rules
 
 RETAINED = ("trials", "sources", "claims", "events")  # kept for the reports on any run size
@@ -46,6 +47,7 @@ def selected_rules(config: Config) -> list[Rule]:
 
 
 def run_rules(ds: Dataset, rules: Iterable[Rule], config: Config) -> pd.DataFrame:
+    forget(ds)  # derived tables shared by the rules are made afresh for each run
     found = []
     for r in rules:
         if r.check is None:

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from trialguard.dataset import Dataset
+from trialguard.validators.derived import per_chunk
+
 SET_KEY = ["source_id", "trial_id", "block", "group_id", "measure", "class_title"]
 GROUP_KEY = ["source_id", "trial_id", "block", "group_id"]
 
@@ -68,3 +71,10 @@ def with_group_sizes(counts: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame
     merged = left.reset_index().merge(right, on=[f"_k_{c}" for c in GROUP_KEY], how="left").set_index("index")
     merged.index.name = None
     return merged.drop(columns=[f"_k_{c}" for c in GROUP_KEY])
+
+
+@per_chunk("counts", "groups")
+def counts_with_sizes(ds: Dataset) -> pd.DataFrame:
+    """`with_group_sizes` of the whole counts table, once per chunk: four rules start from it (a rule that needs
+    some rows takes them from here; a row's sizes depend on that row alone)."""
+    return with_group_sizes(ds.counts, ds.groups)

@@ -4,7 +4,8 @@ Rules run one after another on the same chunk, and several start from the same m
 row per period and group, ...). `per_chunk` memoizes such a helper on the chunk's Dataset, keyed on the
 identity of the tables it reads; the cache holds those tables, so a replaced table is never mistaken for the
 one it replaced, and it is dropped with the chunk. Callers get a shallow copy (pandas copy-on-write), so a
-rule that adds a column never changes what the next rule sees.
+rule that adds a column never changes what the next rule sees. The cache lives for one run of the rules
+(`engine.run_rules` calls `forget` first), so a table changed in place between two runs is read afresh.
 """
 
 from __future__ import annotations
@@ -37,3 +38,8 @@ def per_chunk(*tables: str) -> Callable[[Callable[[Dataset], pd.DataFrame]], Cal
         return cached
 
     return deco
+
+
+def forget(ds: Dataset) -> None:
+    """Drop the derived tables cached on `ds` (a table may have been changed in place since they were made)."""
+    ds.__dict__.pop(_CACHE, None)

@@ -16,8 +16,9 @@ import pandas as pd
 from trialguard.dataset import Dataset
 from trialguard.findings import Severity, emit
 from trialguard.numbers import NEAREST, conventions_matching, decimals, format_fixed, parse_decimal, round_to
-from trialguard.validators._categories import (SET_KEY, key_frame, label, measure_label, num_text, text,
-                                               with_group_sizes)
+from trialguard.validators._categories import (SET_KEY, counts_with_sizes, key_frame, label, measure_label, num_text,
+                                               text)
+from trialguard.validators.derived import per_chunk
 from trialguard.validators.registry import rule
 
 MAX_DECIMALS = 6  # more decimals than this on a percentage of people is not a rounding question
@@ -26,15 +27,22 @@ SEARCH_LIMIT = 1_000_000  # largest group size tried when looking for a feasible
 
 def parse_percents(texts: pd.Series) -> pd.DataFrame:
     """Per row: pct_p (int, the percentage times 10^d), pct_d (decimals); missing when not a 0..100 number."""
-    uniq = texts.dropna().unique()
-    p, d = {}, {}
+    codes, uniq = pd.factorize(texts)
+    p, d = [], []
     for t in uniq:
         v, places = parse_decimal(t), decimals(t)
         if v is None or places is None or places > MAX_DECIMALS or not 0 <= v <= 100:
-            continue
-        p[t], d[t] = int(v.scaleb(places)), places
-    return pd.DataFrame({"pct_p": texts.map(p).astype("Int64"), "pct_d": texts.map(d).astype("Int64")},
-                        index=texts.index)
+            p.append(None), d.append(None)
+        else:
+            p.append(int(v.scaleb(places))), d.append(places)
+    return pd.DataFrame({"pct_p": pd.array(p, dtype="Int64").take(codes, allow_fill=True),
+                         "pct_d": pd.array(d, dtype="Int64").take(codes, allow_fill=True)}, index=texts.index)
+
+
+@per_chunk("counts")
+def count_percents(ds: Dataset) -> pd.DataFrame:
+    """`parse_percents` of every count row, once per chunk (three rules read it)."""
+    return parse_percents(ds.counts["percent_text"])
 
 
 def _shown(percent_text: pd.Series) -> pd.Series:
@@ -58,7 +66,7 @@ def _evidence(rows: pd.DataFrame, extra: list[dict]) -> pd.Series:
       rationale="For k of n participants, k <= n. n is the count's own denominator, else the size of its group.",
       example="Female: 13 of 12", tables=("counts", "groups"))
 def count_exceeds_denominator(ds: Dataset) -> pd.DataFrame:
-    c = with_group_sizes(ds.counts, ds.groups)
+    c = counts_with_sizes(ds)
     n = c["denom"].fillna(c["group_n"])
     bad = c[c["count"].notna() & n.notna() & (c["count"] > n)]
     if bad.empty:
@@ -100,7 +108,7 @@ def _expected_set(exact: Fraction, places: int) -> str:
       example="Female 10 of 12 is 83.3%, reported 88.3%", tables=("counts",))
 def percent_inconsistent(ds: Dataset) -> pd.DataFrame:
     c = ds.counts
-    pct = parse_percents(c["percent_text"])
+    pct = count_percents(ds)
     ok = c["count"].notna() & c["denom"].notna() & pct["pct_p"].notna()
     ok &= (c["denom"] > 0) & (c["count"] >= 0) & (c["count"] <= c["denom"])
     rows = c[ok.fillna(False)]
@@ -189,8 +197,8 @@ _BOUNDS = (  # column, how a message names it; the smallest known one bounds n
 
 def _undetermined_percents(ds: Dataset) -> pd.DataFrame:
     """Percentages whose count or denominator is not stated, with the tightest known bound on their n."""
-    c = with_group_sizes(ds.counts, ds.groups)
-    pct = parse_percents(c["percent_text"])
+    c = counts_with_sizes(ds)
+    pct = count_percents(ds)
     rows = c[(c["denom"].isna() | c["count"].isna()) & pct["pct_p"].notna()]
     # A registry's percent-unit result is a reported number, often a model estimate ("derived with a
     # generalized linear mixed model", NCT02397473) rather than k of n: without its count it is not judged.
@@ -299,7 +307,7 @@ def percents_do_not_sum(ds: Dataset) -> pd.DataFrame:
     rows = c[flagged.astype(bool)]
     if rows.empty:
         return emit(rows, message="")
-    pct = parse_percents(rows["percent_text"])
+    pct = count_percents(ds).loc[rows.index]
     top = int(pct["pct_d"].max()) if pct["pct_d"].notna().any() else 0
     two = pd.Series(2, index=rows.index, dtype="Int64")
     scale = pd.Series(10 ** (top - pct["pct_d"].fillna(top).astype("int64")), index=rows.index, dtype="Int64")

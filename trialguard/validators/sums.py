@@ -12,8 +12,8 @@ import pandas as pd
 
 from trialguard.dataset import Dataset
 from trialguard.findings import Severity, emit
-from trialguard.validators._categories import (GROUP_KEY, SET_KEY, key_frame, label, measure_label, num_text, text,
-                                               with_group_sizes)
+from trialguard.validators._categories import (GROUP_KEY, SET_KEY, counts_with_sizes, key_frame, label, measure_label,
+                                               num_text, text)
 from trialguard.validators.registry import rule
 
 
@@ -21,10 +21,10 @@ def _category_sets(ds: Dataset, flag: str) -> tuple[pd.DataFrame, pd.DataFrame, 
     """Rows whose `flag` is set, their set keys, and per category set: total (sum of known counts), complete
     (every category has a count), n (the shared denominator, else the group's size), first row."""
     c = ds.counts
-    rows = c[c[flag].fillna(False).astype(bool)]
-    if rows.empty:
-        return rows, pd.DataFrame(), pd.DataFrame()
-    rows = with_group_sizes(rows, ds.groups)
+    flagged = c[flag].fillna(False).astype(bool)
+    if not flagged.any():
+        return c.iloc[0:0], pd.DataFrame(), pd.DataFrame()
+    rows = counts_with_sizes(ds)[flagged]
     work = key_frame(rows, SET_KEY).assign(count=rows["count"], known=rows["count"].notna(), denom=rows["denom"],
                                            group_n=rows["group_n"], row=rows.index)
     agg = work.groupby(SET_KEY, sort=False).agg(
