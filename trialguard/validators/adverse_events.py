@@ -10,6 +10,7 @@ import pandas as pd
 
 from trialguard.dataset import Dataset
 from trialguard.findings import Severity, emit
+from trialguard.validators.derived import per_chunk
 from trialguard.validators.evidence import fields
 from trialguard.validators.flow import flow_cells
 from trialguard.validators.groupmatch import match_groups
@@ -56,7 +57,10 @@ def _with_labels(ds: Dataset, ae: pd.DataFrame) -> pd.DataFrame:
       tables=("adverse_events",))
 def ae_affected_exceeds_at_risk(ds: Dataset) -> pd.DataFrame:
     ae = ds.adverse_events
-    bad = _with_labels(ds, ae[ae["affected"].notna() & ae["at_risk"].notna() & (ae["affected"] > ae["at_risk"])])
+    bad = ae[ae["affected"].notna() & ae["at_risk"].notna() & (ae["affected"] > ae["at_risk"])]
+    if bad.empty:
+        return emit(bad, message="")
+    bad = _with_labels(ds, bad)
     msg = bad["label"] + ": " + bad["affected"].astype(str) + " affected of " + bad["at_risk"].astype(str) + " at risk"
     ev = fields((pointer(bad["loc"], "affected"), bad["affected"]), (pointer(bad["loc"], "at_risk"), bad["at_risk"]))
     return emit(bad, message=msg, observed=bad["affected"].astype(str), expected="<= " + bad["at_risk"].astype(str),
@@ -70,7 +74,10 @@ def ae_affected_exceeds_at_risk(ds: Dataset) -> pd.DataFrame:
       tables=("adverse_events",))
 def ae_events_below_affected(ds: Dataset) -> pd.DataFrame:
     ae = ds.adverse_events
-    bad = _with_labels(ds, ae[ae["events"].notna() & ae["affected"].notna() & (ae["events"] < ae["affected"])])
+    bad = ae[ae["events"].notna() & ae["affected"].notna() & (ae["events"] < ae["affected"])]
+    if bad.empty:
+        return emit(bad, message="")
+    bad = _with_labels(ds, bad)
     msg = (bad["label"] + ": " + bad["events"].astype(str) + " events in " + bad["affected"].astype(str)
            + " affected participants")
     ev = fields((pointer(bad["loc"], "events"), bad["events"]), (pointer(bad["loc"], "affected"), bad["affected"]))
@@ -78,7 +85,9 @@ def ae_events_below_affected(ds: Dataset) -> pd.DataFrame:
                 evidence=ev)
 
 
+@per_chunk("adverse_events")
 def _terms_with_totals(ds: Dataset) -> pd.DataFrame:
+    """Term rows with their group's total (two rules compare them; labels are added to offending rows only)."""
     ae = ds.adverse_events
     kind = ae["kind"].fillna("term").str.lower()
     # the largest total of a group: a sub-total (e.g. all-cause mortality listed among totals) is never the
@@ -87,7 +96,7 @@ def _terms_with_totals(ds: Dataset) -> pd.DataFrame:
     terms = ae[kind == "term"]
     totals = totals[GROUP + ["affected", "at_risk", "loc"]].rename(
         columns={"affected": "tot_affected", "at_risk": "tot_at_risk", "loc": "loc_tot"})
-    return _with_labels(ds, terms.merge(totals, on=GROUP))
+    return terms.merge(totals, on=GROUP)
 
 
 @rule("TG322", "ae-term-exceeds-group-total", Severity.ERROR,
@@ -99,6 +108,9 @@ def _terms_with_totals(ds: Dataset) -> pd.DataFrame:
 def ae_term_exceeds_group_total(ds: Dataset) -> pd.DataFrame:
     j = _terms_with_totals(ds)
     bad = j[j["affected"].notna() & j["tot_affected"].notna() & (j["affected"] > j["tot_affected"])]
+    if bad.empty:
+        return emit(bad, message="")
+    bad = _with_labels(ds, bad)
     kind = bad["serious"].astype("boolean").map({True: "serious", False: "other"}).fillna("")
     msg = (bad["label"] + ": " + bad["affected"].astype(str) + " affected, but " + bad["tot_affected"].astype(str)
            + " in the group had any " + kind + " adverse event")
@@ -118,6 +130,9 @@ def ae_term_exceeds_group_total(ds: Dataset) -> pd.DataFrame:
 def ae_term_at_risk_differs(ds: Dataset) -> pd.DataFrame:
     j = _terms_with_totals(ds)
     bad = j[j["at_risk"].notna() & j["tot_at_risk"].notna() & (j["at_risk"] != j["tot_at_risk"])]
+    if bad.empty:
+        return emit(bad, message="")
+    bad = _with_labels(ds, bad)
     sev = pd.Series("warning", index=bad.index).mask(bad["at_risk"] > bad["tot_at_risk"], "error")
     msg = (bad["label"] + ": " + bad["at_risk"].astype(str) + " at risk, but the group total is "
            + bad["tot_at_risk"].astype(str) + " at risk")
@@ -146,6 +161,8 @@ def ae_at_risk_exceeds_started(ds: Dataset) -> pd.DataFrame:
     pairs = pairs.merge(started, on=["trial_id", "source_id", "group_a"])
     j = top.merge(pairs.rename(columns={"group_b": "group_id"}), on=["trial_id", "source_id", "group_id"])
     bad = j[j["at_risk"] > j["s"]]
+    if bad.empty:
+        return emit(bad, message="")
     msg = ("Adverse events group '" + bad["title_b"].fillna("") + "': " + bad["at_risk"].astype(str)
            + " at risk, but " + bad["s"].astype(str) + " STARTED the flow group '" + bad["title_a"].fillna("") + "'")
     ev = fields((pointer(bad["loc"], "at_risk"), bad["at_risk"]), (bad["loc_s"], bad["s"]))

@@ -123,6 +123,8 @@ def patient_sex_inconsistent(ds: Dataset) -> pd.DataFrame:
                          "loc": f"{row.loc}#{span}" if row.loc else span, "sex": f["sex"],
                          "mention": " ".join(f["mention"].split()), "pronoun": f["pronoun"], "quote": quote})
     found = pd.DataFrame(rows, columns=["trial_id", "source_id", "file", "loc", "sex", "mention", "pronoun", "quote"])
+    if found.empty:
+        return emit(found, message="")
     return emit(found,
                 message="the patient is described as '" + found["mention"] + "' but then referred to as '"
                 + found["pronoun"] + "'",

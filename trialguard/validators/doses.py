@@ -72,6 +72,8 @@ def _fmt(x: pd.Series) -> pd.Series:
 def dose_unparseable(ds: Dataset) -> pd.DataFrame:
     d = ds.doses
     bad = d[d["raw"].notna() & d["raw"].str.strip().ne("") & d["lo"].isna()]
+    if bad.empty:
+        return emit(bad, message="")
     return emit(bad, message="dose '" + bad["raw"].astype(str) + "' could not be parsed",
                 observed=bad["raw"].astype(str), expected="number + unit (+ /kg or /m2)", evidence=_evidence(bad))
 
@@ -84,6 +86,8 @@ def dose_unparseable(ds: Dataset) -> pd.DataFrame:
 def dose_exponent_recovered(ds: Dataset) -> pd.DataFrame:
     d = ds.doses
     bad = d[_has_flag(d, "exponent_recovered")]
+    if bad.empty:
+        return emit(bad, message="")
     value = _fmt(bad["lo"]) + " " + bad["unit"].astype("object") + bad["basis"].map(_PER).fillna("").astype("object")
     return emit(bad, message="'" + bad["raw"].astype(str) + "' read as " + value
                 + " (lost superscript exponent recovered)",
@@ -99,6 +103,8 @@ def dose_exponent_recovered(ds: Dataset) -> pd.DataFrame:
 def dose_exponent_ambiguous(ds: Dataset) -> pd.DataFrame:
     d = ds.doses
     bad = d[_has_flag(d, "exponent_ambiguous")]
+    if bad.empty:
+        return emit(bad, message="")
     return emit(bad, message="'" + bad["raw"].astype(str) + "' may be " + _fmt(bad["lo"])
                 + " (exponent) or a literal product; the value is ambiguous",
                 observed=bad["raw"].astype(str), expected="an explicit exponent (10^d)", evidence=_evidence(bad))
@@ -123,6 +129,8 @@ def dose_basis_mixed(ds: Dataset) -> pd.DataFrame:
     per_kg = d[d["basis"] == "per_kg"].drop_duplicates(subset=key)
     flat = d[d["basis"] == "flat"].drop_duplicates(subset=key)
     both = per_kg.merge(flat[key + ["raw", "loc"]], on=key, how="inner", suffixes=("", "_flat"))
+    if both.empty:
+        return emit(both, message="")
     return emit(both, message="arm '" + both["group_id"].astype(str) + "' has a per-kg dose '" + both["raw"]
                 + "' and a flat dose '" + both["raw_flat"] + "' without a stated cap",
                 observed=both["raw"] + " | " + both["raw_flat"], expected="one basis, or a stated maximum",
@@ -213,8 +221,11 @@ def _band_text(dim, basis) -> str:
                 "flat IU 1e-1..1e8. Outside them a dose is almost surely a unit slip or a typo.",
       example="'5×10^10 cells/kg'", tables=("doses",))
 def dose_out_of_band(ds: Dataset) -> pd.DataFrame:
-    d = _with_base(ds.doses)
+    d = ds.doses
     bad = d[_has_flag(d, "out_of_band")]
+    if bad.empty:
+        return emit(bad, message="")
+    bad = _with_base(bad)
     band = [_band_text(dim, b) for dim, b in zip(bad["dimension"], bad["basis"])]
     return emit(bad, message="dose '" + bad["raw"].astype(str) + "' is outside the plausible band for "
                 + bad["unit"].astype(str) + " " + bad["basis"].astype(str),

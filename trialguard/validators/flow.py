@@ -19,7 +19,9 @@ CELL = ["trial_id", "source_id", "period", "group_id"]
 STANDARD = ("STARTED", "COMPLETED", "NOT COMPLETED")
 
 
+@per_chunk("flow")
 def _milestones(ds: Dataset) -> pd.DataFrame:
+    """Milestone rows with a count and their normalised name (read by flow_cells and TG304)."""
     f = ds.flow
     m = f[(f["kind"].fillna("milestone").str.lower() == "milestone") & f["n"].notna()].copy()
     m["ms"] = m["milestone"].fillna("").str.strip().str.upper().str.replace("_", " ", regex=False)
@@ -69,6 +71,8 @@ def flow_not_conserved(ds: Dataset) -> pd.DataFrame:
     c = flow_cells(ds)
     bad = c[c["s"].notna() & c["c"].notna() & c["nc"].notna()]
     bad = bad[(bad["s"] - bad["c"]) != bad["nc"]].copy()
+    if bad.empty:
+        return emit(bad, message="")
     bad["loc"] = bad["loc_nc"]
     expected = (bad["s"] - bad["c"]).astype(str)
     msg = (bad["label"] + ": STARTED " + bad["s"].astype(str) + ", COMPLETED " + bad["c"].astype(str)
@@ -95,6 +99,8 @@ def withdrawal_reasons_not_summing(ds: Dataset) -> pd.DataFrame:
     c = c[c["nc"].notna()].merge(sums, on=CELL, how="left")
     c["reasons"] = c["reasons"].fillna(0).astype("int64")
     bad = c[c["reasons"] != c["nc"].astype("int64")].copy()
+    if bad.empty:
+        return emit(bad, message="")
     bad["loc"] = bad["loc_nc"]
     msg = (bad["label"] + ": withdrawal reasons sum to " + bad["reasons"].astype(str) + ", NOT COMPLETED "
            + bad["nc"].astype(str))
@@ -156,6 +162,8 @@ def milestone_exceeds_started(ds: Dataset) -> pd.DataFrame:
         columns={"n": "s", "loc": "loc_s"})
     other = m[m["ms"] != "STARTED"].merge(started, on=CELL)
     bad = other[other["n"] > other["s"]].copy()
+    if bad.empty:
+        return emit(bad, message="")
     bad = bad.merge(_group_titles(ds, "flow"), on=["trial_id", "source_id", "group_id"], how="left")
     msg = (_label(bad) + ": '" + bad["milestone"].fillna("") + "' " + bad["n"].astype(str) + " exceeds STARTED "
            + bad["s"].astype(str))
@@ -188,6 +196,8 @@ def enrollment_differs_from_started(ds: Dataset) -> pd.DataFrame:
     j = tot.merge(t[["trial_id", "source_id", "enrollment", "loc"]].rename(columns={"loc": "loc_t"}),
                   on=["trial_id", "source_id"])
     bad = j[j["enrollment"] != j["started"]].copy()
+    if bad.empty:
+        return emit(bad, message="")
     plabel = _period(bad["period"] + 1, bad["period_title"], "period")
     msg = ("Enrollment (ACTUAL) " + bad["enrollment"].astype(str) + ", but " + bad["started"].astype(str)
            + " STARTED " + plabel)
@@ -222,6 +232,8 @@ def baseline_n_differs_from_started(ds: Dataset) -> pd.DataFrame:
     j = pairs.merge(fp, on=["trial_id", "source_id", "group_a"])
     j = j[j["n_b"].notna()]
     bad = j[j["n_b"] != j["s"]].copy()
+    if bad.empty:
+        return emit(bad, message="")
     bad["loc"] = bad["loc_b"]
     plabel = _period(bad["period"] + 1, bad["period_title"], "period")
     msg = ("Baseline '" + bad["title_b"].fillna("") + "' N " + bad["n_b"].astype(str) + ", but "

@@ -19,6 +19,7 @@ import pandas as pd
 
 from trialguard.dataset import Dataset
 from trialguard.findings import Severity, emit
+from trialguard.validators.derived import per_chunk
 from trialguard.validators.evidence import fields
 from trialguard.validators.registry import rule
 
@@ -103,6 +104,8 @@ def value_outside_own_limits(ds: Dataset) -> pd.DataFrame:
     low = s["lower"].notna() & (s["value"] < s["lower"])
     high = s["upper"].notna() & (s["value"] > s["upper"])
     bad = s[(low | high) & ~(s["lower"].notna() & s["upper"].notna() & (s["lower"] > s["upper"]))]
+    if bad.empty:
+        return emit(bad, message="")
     param = bad["param"].fillna("value").str.lower().str.replace("_", " ")
     what = bad["disp"].map(DISP_NAME).fillna(bad["dispersion"].fillna("limits"))
     lo, hi, v = number_text(bad, "lower"), number_text(bad, "upper"), number_text(bad, "value")
@@ -120,16 +123,21 @@ def value_outside_own_limits(ds: Dataset) -> pd.DataFrame:
 def limits_reversed(ds: Dataset) -> pd.DataFrame:
     s = ds.stats
     s = s[s["lower"].notna() & s["upper"].notna() & (s["lower"] > s["upper"])]
-    lo, hi = number_text(s, "lower"), number_text(s, "upper")
-    f1 = emit(s, message=_labels(ds, s) + ": lower limit " + lo + " is above upper limit " + hi, observed=lo + " > " + hi,
-              expected="lower <= upper", evidence=fields((s["loc"] + "/lowerLimit", lo), (s["loc"] + "/upperLimit", hi)))
     a = ds.analyses
     a = a[a["ci_low"].notna() & a["ci_high"].notna() & (a["ci_low"] > a["ci_high"])]
-    lo, hi = number_text(a, "ci_low"), number_text(a, "ci_high")
-    f2 = emit(a, message="Analysis (" + a["param"].fillna("estimate") + "): confidence interval lower limit " + lo
-              + " is above its upper limit " + hi, observed=lo + " > " + hi, expected="lower <= upper",
-              evidence=fields((a["loc"] + "/ciLowerLimit", lo), (a["loc"] + "/ciUpperLimit", hi)))
-    return pd.concat([f1, f2], ignore_index=True)
+    found = []
+    if len(s):
+        lo, hi = number_text(s, "lower"), number_text(s, "upper")
+        found.append(emit(s, message=_labels(ds, s) + ": lower limit " + lo + " is above upper limit " + hi,
+                          observed=lo + " > " + hi, expected="lower <= upper",
+                          evidence=fields((s["loc"] + "/lowerLimit", lo), (s["loc"] + "/upperLimit", hi))))
+    if len(a):
+        lo, hi = number_text(a, "ci_low"), number_text(a, "ci_high")
+        found.append(emit(a, message="Analysis (" + a["param"].fillna("estimate") + "): confidence interval lower "
+                          "limit " + lo + " is above its upper limit " + hi, observed=lo + " > " + hi,
+                          expected="lower <= upper",
+                          evidence=fields((a["loc"] + "/ciLowerLimit", lo), (a["loc"] + "/ciUpperLimit", hi))))
+    return pd.concat(found, ignore_index=True) if found else emit(s, message="")
 
 
 @rule("TG403", "estimate-outside-ci", Severity.ERROR,
@@ -144,6 +152,8 @@ def estimate_outside_ci(ds: Dataset) -> pd.DataFrame:
     low = a["ci_low"].notna() & (a["estimate"] < a["ci_low"])
     high = a["ci_high"].notna() & (a["estimate"] > a["ci_high"])
     bad = a[(low | high) & ~(a["ci_low"].notna() & a["ci_high"].notna() & (a["ci_low"] > a["ci_high"]))]
+    if bad.empty:
+        return emit(bad, message="")
     e, lo, hi = number_text(bad, "estimate"), number_text(bad, "ci_low"), number_text(bad, "ci_high")
     pct = bad["ci_pct"].fillna("").astype(str)
     pct = pct.where(pct == "", pct.str.rstrip("%") + "% ")
@@ -179,7 +189,9 @@ def parse_p(text: str) -> tuple[str, float, float] | None:
     return op, max(x - h, 0.0), x + h
 
 
+@per_chunk("analyses")
 def _p_table(ds: Dataset) -> pd.DataFrame:
+    """Analyses with a p-value, parsed once per distinct text and once per chunk (three rules read it)."""
     a = ds.analyses
     a = a[a["p_text"].notna() & (a["p_text"].astype(str).str.strip() != "")].copy()
     uniq = pd.Series(a["p_text"].astype(str).unique())
@@ -199,6 +211,8 @@ def _p_table(ds: Dataset) -> pd.DataFrame:
 def p_value_unreadable(ds: Dataset) -> pd.DataFrame:
     a = _p_table(ds)
     bad = a[a["p_op"].isna()]
+    if bad.empty:
+        return emit(bad, message="")
     msg = "Analysis (" + bad["param"].fillna("estimate") + "): p-value '" + bad["p_text"] + "' is not a number"
     return emit(bad, message=msg, observed=bad["p_text"], expected="a number such as 0.03 or <0.001",
                 evidence=fields((bad["loc"] + "/pValue", bad["p_text"])))
@@ -212,6 +226,8 @@ def p_value_unreadable(ds: Dataset) -> pd.DataFrame:
 def p_value_out_of_range(ds: Dataset) -> pd.DataFrame:
     a = _p_table(ds)
     bad = a[a["p_op"].notna() & ((a["p_value"] < 0) | (a["p_value"] > 1)) & ~a["p_op"].isin(["<", "<="])]
+    if bad.empty:
+        return emit(bad, message="")
     msg = "Analysis (" + bad["param"].fillna("estimate") + "): p-value " + bad["p_text"] + " is outside 0..1"
     return emit(bad, message=msg, observed=bad["p_text"], expected="0 <= p <= 1",
                 evidence=fields((bad["loc"] + "/pValue", bad["p_text"])))
@@ -291,7 +307,9 @@ def p_value_disagrees_with_ci(ds: Dataset) -> pd.DataFrame:
 
 # ---------------------------------------------------------------- SD and range
 
+@per_chunk("stats")
 def _sd_range_rows(ds: Dataset) -> pd.DataFrame:
+    """Stats rows with an SD (or unnamed spread), a range and a value, with half units; two rules read them."""
     s = ds.stats
     disp = dispersion_kind(s["dispersion"])
     s = s[s["spread"].notna() & s["lower"].notna() & s["upper"].notna() & s["value"].notna()
@@ -422,6 +440,8 @@ def half_median_needs_even_n(ds: Dataset) -> pd.DataFrame:
     s = s[unit.str.match(INTEGER_UNITS)]
     vt = number_text(s, "value").astype(str).str.strip()
     bad = s[vt.str.fullmatch(r"[-+]?\d+\.50*")]
+    if bad.empty:
+        return emit(bad, message="")
     v = number_text(bad, "value")
     msg = (_labels(ds, bad) + ": median " + v + " of " + bad["n"].astype(str) + " (odd n; whole-number data in "
            + bad["unit"].fillna("") + ")")

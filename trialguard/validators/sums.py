@@ -181,6 +181,8 @@ def part_larger_than_whole(ds: Dataset) -> pd.DataFrame:
     m = _parts(ds.groups)
     m = m[m["n"].notna() & m["parent_n"].notna()]
     m = m[m["n"] > m["parent_n"]]
+    if m.empty:
+        return emit(ds.groups.iloc[0:0], message="")
     rows = ds.groups.loc[m["row"].to_numpy()]
     n = m["n"].astype(int).astype(str).to_numpy()
     pn = m["parent_n"].astype(int).astype(str).to_numpy()
@@ -211,6 +213,8 @@ def parts_do_not_sum(ds: Dataset) -> pd.DataFrame:
     unequal = agg["exhaustive"] & agg["complete"] & (agg["total"] != agg["parent_n"])
     over = ~agg["exhaustive"] & (agg["total"] > agg["parent_n"])
     bad = agg[unequal | over]
+    if bad.empty:
+        return emit(ds.groups.iloc[0:0], message="")
     rows = ds.groups.loc[bad["parent_row"].to_numpy()]
     tot = bad["total"].astype(int).astype(str).to_numpy()
     pn = bad["parent_n"].astype(int).astype(str).to_numpy()
