@@ -6,6 +6,7 @@ reason, per period and group. The checks pivot it to one row per (record, period
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from trialguard.dataset import Dataset
@@ -51,11 +52,20 @@ def flow_cells(ds: Dataset) -> pd.DataFrame:
     """One row per (record, period, group): n and loc of STARTED, COMPLETED and NOT COMPLETED (computed once per
     chunk: six rules start from it)."""
     m = _milestones(ds)
-    std = m[m["ms"].isin(STANDARD)].drop_duplicates(CELL + ["ms"])
-    base = m.drop_duplicates(CELL)[CELL + ["file", "period_title"]]
-    for ms, tag in zip(STANDARD, ("s", "c", "nc")):
-        part = std[std["ms"] == ms][CELL + ["n", "loc"]].rename(columns={"n": tag, "loc": f"loc_{tag}"})
-        base = base.merge(part, on=CELL, how="left")
+    # Number the cells once; each standard milestone's first row per cell is then placed by that number
+    # (what a left merge per milestone on the cell key did, without three merges on four key columns).
+    cell = m.groupby(CELL, sort=False, dropna=False).ngroup().to_numpy()
+    first = ~pd.Series(cell).duplicated().to_numpy()
+    base = m.loc[first, CELL + ["file", "period_title"]].reset_index(drop=True)
+    slot = np.zeros(cell.max() + 1 if len(cell) else 0, dtype=np.int64)
+    slot[cell[first]] = np.arange(len(base))
+    ms = m["ms"].to_numpy()
+    for name, tag in zip(STANDARD, ("s", "c", "nc")):
+        rows = np.flatnonzero(ms == name)
+        rows = rows[~pd.Series(cell[rows]).duplicated().to_numpy()]
+        at = slot[cell[rows]]
+        for col, out in (("n", tag), ("loc", f"loc_{tag}")):
+            base[out] = pd.Series(m[col].iloc[rows].to_numpy(), index=at, dtype=m[col].dtype).reindex(base.index)
     base = base.merge(_group_titles(ds, "flow"), on=["trial_id", "source_id", "group_id"], how="left")
     base["label"] = _label(base)
     return base

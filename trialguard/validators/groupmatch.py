@@ -13,10 +13,11 @@ KEY = ["trial_id", "source_id"]
 
 
 def _groups(groups: pd.DataFrame, block: str) -> pd.DataFrame:
-    g = groups[(groups["block"] == block) & ~groups["is_total"].fillna(False).astype(bool)]
-    g = g.drop_duplicates(KEY + ["group_id"])
-    out = g[KEY + ["group_id", "title", "n", "loc"]].copy()
-    out["norm"] = out["title"].fillna("").str.casefold().str.split().str.join(" ")
+    keep = (groups["block"] == block) & ~groups["is_total"].fillna(False).astype(bool)
+    out = groups.loc[keep, KEY + ["group_id", "title", "n", "loc"]].drop_duplicates(KEY + ["group_id"])
+    codes, titles = pd.factorize(out["title"].fillna(""))  # normalise each distinct title once
+    norm = pd.Series(titles, dtype="str").str.casefold().str.split().str.join(" ")
+    out["norm"] = norm.to_numpy()[codes] if len(codes) else norm.to_numpy()
     out["pos"] = out.groupby(KEY, sort=False).cumcount()
     return out
 
@@ -37,13 +38,17 @@ def match_groups(groups: pd.DataFrame, block_a: str, block_b: str, by_position: 
     ub = b[~b.duplicated(KEY + ["norm"], keep=False) & (b["norm"] != "")]
     by_title = ua.merge(ub, on=KEY + ["norm"], suffixes=("_a", "_b"))
     by_title["how"] = "title"
+    if not by_position:
+        return by_title.rename(columns={"group_id_a": "group_a", "group_id_b": "group_b"})[cols].reset_index(drop=True)
 
     size_a = a.groupby(KEY, sort=False).size().rename("size_a")
     size_b = b.groupby(KEY, sort=False).size().rename("size_b")
     matched = by_title.groupby(KEY, sort=False).size().rename("matched")
     sizes = pd.concat([size_a, size_b, matched], axis=1).fillna(0)
     complete = sizes["matched"] == sizes[["size_a", "size_b"]].min(axis=1)
-    positional = sizes[~complete & (sizes["size_a"] == sizes["size_b"]) & by_position].index
+    positional = sizes[~complete & (sizes["size_a"] == sizes["size_b"])].index
+    if positional.empty:  # every record matched by title (or not at all)
+        return by_title.rename(columns={"group_id_a": "group_a", "group_id_b": "group_b"})[cols].reset_index(drop=True)
     by_pos = a.merge(b, on=KEY + ["pos"], suffixes=("_a", "_b"))
     by_pos = by_pos.set_index(KEY)
     by_pos = by_pos[by_pos.index.isin(positional)].reset_index()
