@@ -20,6 +20,7 @@ import pandas as pd
 from trialguard.dataset import Dataset
 from trialguard.findings import Severity, emit
 from trialguard.validators.derived import per_chunk
+from trialguard.validators.distinct import per_distinct
 from trialguard.validators.evidence import fields
 from trialguard.validators.registry import rule
 
@@ -29,7 +30,12 @@ NUMBER = r"[-+]?(?:\d+(?:,\d{3})*(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
 # ---------------------------------------------------------------- reading numbers and vocabularies
 
 def half_unit(text: pd.Series) -> pd.Series:
-    """Half a unit of the last reported digit of each number text ("0.97" -> 0.005, "12" -> 0.5)."""
+    """Half a unit of the last reported digit of each number text ("0.97" -> 0.005, "12" -> 0.5); each distinct
+    text is read once."""
+    return per_distinct(text, _half_unit)
+
+
+def _half_unit(text: pd.Series) -> pd.Series:
     t = text.fillna("").astype(str).str.strip()
     dec = t.str.extract(r"\.(\d*)")[0].str.len().fillna(0)
     exp = pd.to_numeric(t.str.extract(r"[eE]([-+]?\d+)$")[0], errors="coerce").fillna(0)
@@ -45,6 +51,10 @@ def fraction(text) -> Fraction | None:
 
 def dispersion_kind(s: pd.Series) -> pd.Series:
     """sd, se, range, iqr, ci or the normalised text, whatever spelling the source used."""
+    return per_distinct(s, _dispersion_kind)
+
+
+def _dispersion_kind(s: pd.Series) -> pd.Series:
     t = s.fillna("").astype(str).str.lower().str.replace(r"[^a-z0-9%]+", "_", regex=True).str.strip("_")
     out = t.copy()
     out = out.mask(t.isin(["standard_deviation", "sd"]), "sd")
@@ -56,6 +66,10 @@ def dispersion_kind(s: pd.Series) -> pd.Series:
 
 
 def param_kind(s: pd.Series) -> pd.Series:
+    return per_distinct(s, _param_kind)
+
+
+def _param_kind(s: pd.Series) -> pd.Series:
     return s.fillna("").astype(str).str.lower().str.replace(r"[^a-z0-9]+", "_", regex=True).str.strip("_")
 
 
@@ -194,12 +208,12 @@ def _p_table(ds: Dataset) -> pd.DataFrame:
     """Analyses with a p-value, parsed once per distinct text and once per chunk (three rules read it)."""
     a = ds.analyses
     a = a[a["p_text"].notna() & (a["p_text"].astype(str).str.strip() != "")].copy()
-    uniq = pd.Series(a["p_text"].astype(str).unique())
+    codes, uniq = pd.factorize(a["p_text"].astype(str))
+    uniq = pd.Series(uniq)
     parsed = pd.DataFrame(uniq.map(parse_p).map(lambda t: t if t is not None else (None, np.nan, np.nan)).tolist(),
                           columns=["p_op", "p_lo", "p_hi"])
-    parsed["p_text"] = uniq
     parsed["p_value"] = pd.to_numeric(uniq.str.extract("(" + NUMBER + ")")[0].str.replace(",", ""), errors="coerce")
-    return a.merge(parsed, on="p_text", how="left").set_axis(a.index)
+    return pd.concat([a, parsed.take(codes).set_axis(a.index)], axis=1)
 
 
 @rule("TG404", "p-value-unreadable", Severity.ERROR,
@@ -498,9 +512,10 @@ def _curve_points(ds: Dataset) -> pd.DataFrame:
 def proportion_rises_over_time(ds: Dataset) -> pd.DataFrame:
     s = _curve_points(ds)
     what = s["measure"].fillna("") + " " + s["class_title"].fillna("")
-    proportion = s["unit"].fillna("").str.contains(PROPORTION, case=False) | param_kind(s["param"]).str.contains(
-        r"percent|proportion|probab|rate")
-    s = s[s["value"].notna() & what.str.contains(NON_INCREASING, case=False) & proportion].copy()
+    proportion = per_distinct(s["unit"], lambda u: u.fillna("").str.contains(PROPORTION, case=False)) | per_distinct(
+        s["param"], lambda p: _param_kind(p).str.contains(r"percent|proportion|probab|rate"))
+    s = s[s["value"].notna() & per_distinct(what, lambda w: w.str.contains(NON_INCREASING, case=False))
+          & proportion].copy()
     found = []
     base = ["trial_id", "source_id", "block", "measure", "group_id", "param", "unit"]
     for src in ("category", "class_title", "time_frame"):
@@ -511,9 +526,7 @@ def proportion_rises_over_time(ds: Dataset) -> pd.DataFrame:
         part = part[part["t"].notna()]
         key = base + [c for c in ("class_title", "category", "time_frame") if c != src]
         part = part.sort_values(key + ["t"], kind="mergesort")
-        for c in key:
-            part[c] = part[c].astype("object").where(part[c].notna(), "\x00")
-        prev = part.groupby(key, sort=False)[["value", "value_text", "tsrc", "t", "loc"]].shift(1)
+        prev = part.groupby(key, sort=False, dropna=False)[["value", "value_text", "tsrc", "t", "loc"]].shift(1)
         rises = part[prev["t"].notna() & (prev["t"] < part["t"]) & (part["value"] > prev["value"])]
         if len(rises):
             p = prev.loc[rises.index]
@@ -522,8 +535,6 @@ def proportion_rises_over_time(ds: Dataset) -> pd.DataFrame:
     if not found:
         return emit(s.iloc[:0], message="")
     bad = pd.concat(found).drop_duplicates(["trial_id", "source_id", "loc"])
-    for c in ("class_title", "category", "time_frame", "measure", "group_id", "param", "unit"):
-        bad[c] = bad[c].where(bad[c] != "\x00", None)
     unit = bad["unit"].fillna("").map(lambda u: "%" if "%" in u or "percent" in u.lower() else (" " + u if u else ""))
     v = number_text(bad, "value")
     pv = bad["prev_text"].astype("object").where(bad["prev_text"].notna(), bad["prev_value"].astype(str))
