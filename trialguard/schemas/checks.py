@@ -56,7 +56,7 @@ _cached = lru_cache(maxsize=1 << 16)
 def _per_unique(s: pd.Series, fn) -> pd.Series:
     """Apply a per-string predicate once per distinct value (text parsing is the only non-vectorized step)."""
     codes, uniq = pd.factorize(s)
-    ok = np.fromiter((bool(fn(v)) for v in uniq), dtype=bool, count=len(uniq))
+    ok = np.fromiter((bool(fn(v)) for v in uniq.tolist()), dtype=bool, count=len(uniq))
     out = np.ones(len(s), dtype=bool)  # missing values pass
     known = codes >= 0
     out[known] = ok[codes[known]]

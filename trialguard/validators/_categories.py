@@ -78,3 +78,9 @@ def counts_with_sizes(ds: Dataset) -> pd.DataFrame:
     """`with_group_sizes` of the whole counts table, once per chunk: four rules start from it (a rule that needs
     some rows takes them from here; a row's sizes depend on that row alone)."""
     return with_group_sizes(ds.counts, ds.groups)
+
+
+@per_chunk("groups")
+def unique_groups(ds: Dataset) -> pd.DataFrame:
+    """The groups table with each GROUP_KEY once (its first row), as several rules read it."""
+    return ds.groups.drop_duplicates(GROUP_KEY, keep="first")

@@ -13,7 +13,8 @@ import pandas as pd
 from trialguard.dataset import Dataset
 from trialguard.findings import Severity, emit
 from trialguard.validators._categories import (GROUP_KEY, SET_KEY, counts_with_sizes, key_frame, label, measure_label,
-                                               num_text, text)
+                                               num_text, text, unique_groups)
+from trialguard.validators.derived import per_chunk
 from trialguard.validators.registry import rule
 
 
@@ -89,10 +90,12 @@ def exhaustive_categories_short(ds: Dataset) -> pd.DataFrame:
     return _set_findings(rows, work, bad, "exhaustive", ">= " + bad["n"].astype(str))
 
 
-def _split_total(groups: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _split_total(ds: Dataset) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Groups of blocks that have exactly one Total group: (the arms, the totals)."""
-    g = groups.drop_duplicates(GROUP_KEY, keep="first")
+    g = unique_groups(ds)
     is_total = g["is_total"].fillna(False).astype(bool)
+    if not is_total.any():
+        return g.iloc[0:0], g.iloc[0:0]
     block = ["source_id", "trial_id", "block"]
     keys = key_frame(g, block)
     totals_per_block = is_total.groupby([keys[c] for c in block]).transform("sum")
@@ -106,7 +109,7 @@ def _split_total(groups: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
                 "sum over arms = Total.",
       example="Female: 10 + 11 across arms, Total 20", tables=("groups", "counts"))
 def arms_do_not_sum_to_total(ds: Dataset) -> pd.DataFrame:
-    arms, totals = _split_total(ds.groups)
+    arms, totals = _split_total(ds)
     if totals.empty:
         return emit(totals, message="")
     block = ["source_id", "trial_id", "block"]
@@ -159,14 +162,17 @@ def arms_do_not_sum_to_total(ds: Dataset) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True) if parts else emit(totals.iloc[0:0], message="")
 
 
-def _parts(groups: pd.DataFrame) -> pd.DataFrame:
-    """Every group that names a parent, with the parent's n, title and parts_exhaustive flag."""
-    g = groups.drop_duplicates(GROUP_KEY, keep="first")
+@per_chunk("groups")
+def _parts(ds: Dataset) -> pd.DataFrame:
+    """Every group that names a parent, with the parent's n, title and parts_exhaustive flag (TG208, TG209)."""
+    g = unique_groups(ds)
     has_parent = text(g["parent"]) != ""
     kids = g[has_parent]
     block = ["source_id", "trial_id", "block"]
     title = text(kids["title"]).where(text(kids["title"]) != "", text(kids["group_id"]))
     k = key_frame(kids, block + ["parent"]).assign(n=kids["n"], row=kids.index, title=title)
+    if kids.empty:  # no part names a parent: no parent to look up
+        g = g.iloc[0:0]
     p = key_frame(g, block + ["group_id"]).rename(columns={"group_id": "parent"}).assign(
         parent_n=g["n"], parent_row=g.index, parent_title=text(g["title"]),
         exhaustive=g["parts_exhaustive"].fillna(False).astype(bool))
@@ -178,7 +184,7 @@ def _parts(groups: pd.DataFrame) -> pd.DataFrame:
       rationale="A part of a group has n_part <= n_group (e.g. a dose level within all treated patients).",
       example="Dose level 2: 8 participants, but the cohort has 6", tables=("groups",))
 def part_larger_than_whole(ds: Dataset) -> pd.DataFrame:
-    m = _parts(ds.groups)
+    m = _parts(ds)
     m = m[m["n"].notna() & m["parent_n"].notna()]
     m = m[m["n"] > m["parent_n"]]
     if m.empty:
@@ -200,7 +206,7 @@ def part_larger_than_whole(ds: Dataset) -> pd.DataFrame:
                 "possible only if the parts overlap.",
       example="Dose levels 3 + 3 + 6 = 12, but all treated: 13", tables=("groups",))
 def parts_do_not_sum(ds: Dataset) -> pd.DataFrame:
-    m = _parts(ds.groups)
+    m = _parts(ds)
     if m.empty:
         return emit(ds.groups.iloc[0:0], message="")
     m = m.assign(known=m["n"].notna(), item=num_text(m["n"]) + " (" + m["title"] + ")")
