@@ -12,6 +12,7 @@ import hashlib
 import re
 from typing import Iterable
 
+import numpy as np
 import pandas as pd
 
 
@@ -74,24 +75,43 @@ def emit(
     """
     if not len(rows):
         return _EMPTY_EMIT.copy()
-    out = pd.DataFrame(index=rows.index)
-    for col in ("trial_id", "source_id", "file", "loc"):
-        out[col] = rows[col].astype("object") if col in rows else ""
-    out["message"] = message
-    out["observed"] = observed
-    out["expected"] = expected
+    index = rows.index
+    cols = {c: _provenance(rows[c], index) if c in rows else "" for c in ("trial_id", "source_id", "file", "loc")}
+    cols["message"] = _text(message, index)
+    cols["observed"] = _text(observed, index)
+    cols["expected"] = _text(expected, index)
     if evidence is None:
-        out["evidence"] = [{} for _ in range(len(rows))]
+        cols["evidence"] = [{} for _ in range(len(rows))]
     elif isinstance(evidence, dict):
-        out["evidence"] = [dict(evidence) for _ in range(len(rows))]
+        cols["evidence"] = [dict(evidence) for _ in range(len(rows))]
     else:
-        out["evidence"] = evidence
-    out["severity"] = severity if severity is not None else None
-    for col in ("message", "observed", "expected"):
-        out[col] = out[col].astype("object").where(out[col].notna(), "").astype(str)
-    for col in ("trial_id", "source_id", "file", "loc"):
-        out[col] = out[col].where(out[col].notna(), "")
-    return out.reset_index(drop=True)
+        cols["evidence"] = evidence
+    cols["severity"] = severity
+    # Series are aligned on the rows' index, lists taken in order, constants repeated (as column assignment does)
+    return pd.DataFrame(cols, index=index).reset_index(drop=True)
+
+
+def _provenance(col: pd.Series, index: pd.Index) -> pd.Series:
+    """A provenance column as objects, missing values as "" (offending rows are few: plain Python is cheapest)."""
+    return pd.Series(["" if _missing(v) else v for v in col.tolist()], index=index, dtype="object")
+
+
+def _text(value, index: pd.Index) -> pd.Series:
+    """Message, observed or expected as strings aligned on `index`, missing values as ""."""
+    if isinstance(value, pd.Series):
+        values = (value if value.index.equals(index) else value.reindex(index)).tolist()
+    elif isinstance(value, (list, tuple, np.ndarray, pd.Index, pd.api.extensions.ExtensionArray)):
+        values = list(value)
+    else:
+        values = [value] * len(index)
+    if len(values) != len(index):
+        raise ValueError(f"{len(values)} values for {len(index)} offending rows")
+    return pd.Series(["" if _missing(v) else (v if isinstance(v, str) else str(v)) for v in values], index=index,
+                     dtype="str")
+
+
+def _missing(v) -> bool:
+    return v is None or v is pd.NA or (isinstance(v, float) and v != v) or v is pd.NaT
 
 
 # The part of a location that only says where a record sits in its file: the NDJSON line (`line:12`) and the
