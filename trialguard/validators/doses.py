@@ -14,6 +14,7 @@ from trialguard.dose_table import fill_doses
 from trialguard.doses import BANDS, UNITS, base_factor
 from trialguard.enrich import enricher
 from trialguard.findings import Severity, emit
+from trialguard.validators.distinct import per_distinct
 from trialguard.validators.registry import rule
 
 enricher("doses")(fill_doses)
@@ -24,7 +25,7 @@ _PER = {"per_kg": "/kg", "per_m2": "/m2", "flat": ""}
 
 
 def _has_flag(d: pd.DataFrame, flag: str) -> pd.Series:
-    return d["flags"].fillna("").str.split().map(lambda fs: flag in fs).astype(bool)
+    return per_distinct(d["flags"], lambda f: f.fillna("").str.split().map(lambda fs: flag in fs).astype(bool))
 
 
 def _evidence(rows: pd.DataFrame) -> list[dict]:

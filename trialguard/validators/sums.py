@@ -135,11 +135,14 @@ def arms_do_not_sum_to_total(ds: Dataset) -> pd.DataFrame:
                           expected=pd.Series(arm_n, index=rows.index)))
     # category counts
     c = ds.counts
+    # only counts in a block that has a Total can be arms or totals (blocks compared as the keys below are)
+    c = c[text(c["block"], strip=False).isin(text(totals["block"], strip=False).unique())]
     cat = ["source_id", "trial_id", "block", "measure", "class_title", "category"]
     ck = key_frame(c, cat + ["group_id"]).assign(count=c["count"], known=c["count"].notna(), row=c.index)
-    arm_ids = key_frame(arms, GROUP_KEY).assign(_arm=True)
-    tot_ids = key_frame(totals, GROUP_KEY).assign(_tot=True)
-    ck = ck.merge(arm_ids, on=GROUP_KEY, how="left").merge(tot_ids, on=GROUP_KEY, how="left")
+    # arms and totals are distinct groups (one key, one role): one merge tells which a count belongs to
+    roles = pd.concat([key_frame(arms, GROUP_KEY).assign(_arm=True, _tot=False),
+                       key_frame(totals, GROUP_KEY).assign(_arm=False, _tot=True)], ignore_index=True)
+    ck = ck.merge(roles, on=GROUP_KEY, how="left")
     arm_rows = ck[ck["_arm"].fillna(False).astype(bool)]
     tot_rows = ck[ck["_tot"].fillna(False).astype(bool)]
     if len(arm_rows) and len(tot_rows):
