@@ -139,6 +139,7 @@ def period_start_not_previous_completed(ds: Dataset) -> pd.DataFrame:
     cur = cur[cur["s_tot"].notna() & cur["prev_c"].notna() & (cur["s_tot"] != cur["prev_c"])]
     if cur.empty:
         return emit(cur.assign(file="", loc=""), message="")
+    c = c[c["trial_id"].isin(cur["trial_id"])]  # only the trials with a mismatch are described
     cells = c.merge(cur, on=key)
     pc = c[CELL + ["c", "loc_c", "period_title"]].rename(columns={"c": "c_prev", "loc_c": "loc_c_prev",
                                                                      "period_title": "ptitle_prev"})

@@ -325,9 +325,9 @@ def p_value_disagrees_with_ci(ds: Dataset) -> pd.DataFrame:
 def _sd_range_rows(ds: Dataset) -> pd.DataFrame:
     """Stats rows with an SD (or unnamed spread), a range and a value, with half units; two rules read them."""
     s = ds.stats
-    disp = dispersion_kind(s["dispersion"])
     s = s[s["spread"].notna() & s["lower"].notna() & s["upper"].notna() & s["value"].notna()
-          & disp.isin(["sd", ""]) & (s["spread"] >= 0) & (s["lower"] <= s["upper"])].copy()
+          & (s["spread"] >= 0) & (s["lower"] <= s["upper"])]
+    s = s[dispersion_kind(s["dispersion"]).isin(["sd", ""])].copy()
     for col in ("value", "spread", "lower", "upper"):
         s[f"h_{col}"] = half_unit(number_text(s, col))
     return s

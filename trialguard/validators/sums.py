@@ -49,7 +49,9 @@ def _set_findings(rows: pd.DataFrame, work: pd.DataFrame, bad: pd.DataFrame, rel
                              value=num_text(member_rows["count"], "").to_numpy())
     by_set = members.groupby(SET_KEY, sort=False)
     items = by_set["item"].agg(" + ".join).reindex(bad.index)
-    fields = {k: dict(zip(g["loc"], g["value"])) for k, g in by_set}
+    fields: dict[tuple, dict] = {}  # per set, {loc: count} in row order (one pass, not one frame per set)
+    for key, loc, value in zip(members[SET_KEY].itertuples(index=False, name=None), members["loc"], members["value"]):
+        fields.setdefault(key, {})[loc] = value
     msg = (measure_label(first).to_numpy() + ": " + items.to_numpy() + " = " + bad["total"].astype(str).to_numpy()
            + f" participants in {relation} categories, but the group has " + bad["n"].astype(str).to_numpy())
     evidence = []
