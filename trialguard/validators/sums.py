@@ -145,16 +145,20 @@ def arms_do_not_sum_to_total(ds: Dataset) -> pd.DataFrame:
     roles = pd.concat([key_frame(arms, GROUP_KEY).assign(_arm=True, _tot=False),
                        key_frame(totals, GROUP_KEY).assign(_arm=False, _tot=True)], ignore_index=True)
     ck = ck.merge(roles, on=GROUP_KEY, how="left")
+    # one number per category (source, trial, block, measure, class, category): the sums and look-ups below
+    # group and join on it instead of on six text columns each time
+    ck["_cat"] = ck.groupby(cat, sort=False).ngroup()
     arm_rows = ck[ck["_arm"].fillna(False).astype(bool)]
     tot_rows = ck[ck["_tot"].fillna(False).astype(bool)]
     if len(arm_rows) and len(tot_rows):
-        s = arm_rows.groupby(cat, sort=False).agg(arm_total=("count", "sum"), complete=("known", "all"))
-        m = tot_rows.merge(s.reset_index(), on=cat, how="inner")
+        s = arm_rows.groupby("_cat", sort=False).agg(arm_total=("count", "sum"), complete=("known", "all"))
+        m = tot_rows.merge(s.reset_index(), on="_cat", how="inner")
         m = m[m["complete"] & m["count"].notna() & (m["arm_total"] != m["count"])]
         if len(m):
-            offending = arm_rows.merge(m[cat], on=cat, how="inner")  # arm counts of the offending categories only
-            items = offending.assign(item=num_text(offending["count"])).groupby(cat, sort=False)["item"].agg(" + ".join)
-            m = m.merge(items.reset_index().rename(columns={"item": "items"}), on=cat, how="left")
+            offending = arm_rows.merge(m[["_cat"]], on="_cat", how="inner")  # arm counts of the offending categories
+            items = offending.assign(item=num_text(offending["count"])).groupby("_cat", sort=False)["item"].agg(
+                " + ".join)
+            m = m.merge(items.reset_index().rename(columns={"item": "items"}), on="_cat", how="left")
             rows = c.loc[m["row"].to_numpy()]
             tot = m["count"].astype(int).astype(str).to_numpy()
             arm_total = m["arm_total"].astype(int).astype(str).to_numpy()
