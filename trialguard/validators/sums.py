@@ -41,6 +41,8 @@ def _category_sets(ds: Dataset, flag: str) -> tuple[pd.DataFrame, pd.DataFrame, 
 def _set_findings(rows: pd.DataFrame, work: pd.DataFrame, bad: pd.DataFrame, relation: str,
                   expected: pd.Series) -> pd.DataFrame:
     """One finding per offending set, at its first category; the message lists every category's count."""
+    if bad.empty:
+        return emit(rows.iloc[0:0], message="")
     first = rows.loc[bad["row"].to_numpy()]
     members = work.merge(bad[[]].reset_index(), on=SET_KEY, how="inner")  # only the offending sets' rows
     member_rows = rows.loc[members["row"].to_numpy()]
