@@ -49,7 +49,8 @@ def match_groups(groups: pd.DataFrame, block_a: str, block_b: str, by_position: 
     positional = sizes[~complete & (sizes["size_a"] == sizes["size_b"])].index
     if positional.empty:  # every record matched by title (or not at all)
         return by_title.rename(columns={"group_id_a": "group_a", "group_id_b": "group_b"})[cols].reset_index(drop=True)
-    by_pos = a.merge(b, on=KEY + ["pos"], suffixes=("_a", "_b"))
+    few = positional.get_level_values("trial_id")  # pair by position only in the records that need it
+    by_pos = a[a["trial_id"].isin(few)].merge(b[b["trial_id"].isin(few)], on=KEY + ["pos"], suffixes=("_a", "_b"))
     by_pos = by_pos.set_index(KEY)
     by_pos = by_pos[by_pos.index.isin(positional)].reset_index()
     by_pos["how"] = "position"
