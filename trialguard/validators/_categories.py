@@ -61,13 +61,19 @@ def key_frame(df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
 
 def with_group_sizes(counts: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
     """`counts` plus group_n, group_title and parent_n columns (missing when the group is not listed)."""
-    left = counts.copy()
-    keys = key_frame(left, GROUP_KEY)
-    for c in GROUP_KEY:
-        left[f"_k_{c}"] = keys[c]
     sizes = group_sizes(groups)
     right = key_frame(sizes, GROUP_KEY).rename(columns={c: f"_k_{c}" for c in GROUP_KEY})
     right[["group_n", "group_title", "parent_n"]] = sizes[["group_n", "group_title", "parent_n"]]
+    keys = key_frame(counts, GROUP_KEY).rename(columns={c: f"_k_{c}" for c in GROUP_KEY})
+    hit = keys.merge(right, on=[f"_k_{c}" for c in GROUP_KEY], how="left")
+    if len(hit) == len(counts):  # one size per count (keys are unique): the three columns are placed in order
+        out = counts.assign(group_n=hit["group_n"].array, group_title=hit["group_title"].array,
+                            parent_n=hit["parent_n"].array)
+        out.index.name = None
+        return out
+    left = counts.copy()  # a key listed twice: every match is a row, as a merge makes it
+    for c in GROUP_KEY:
+        left[f"_k_{c}"] = keys[f"_k_{c}"]
     merged = left.reset_index().merge(right, on=[f"_k_{c}" for c in GROUP_KEY], how="left").set_index("index")
     merged.index.name = None
     return merged.drop(columns=[f"_k_{c}" for c in GROUP_KEY])
