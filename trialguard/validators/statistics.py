@@ -329,7 +329,7 @@ def _sd_range_rows(ds: Dataset) -> pd.DataFrame:
           & (s["spread"] >= 0) & (s["lower"] <= s["upper"])]
     s = s[dispersion_kind(s["dispersion"]).isin(["sd", ""])].copy()
     for col in ("value", "spread", "lower", "upper"):
-        s[f"h_{col}"] = half_unit(number_text(s, col))
+        s[f"h_{col}"] = half_unit(number_text(s, col)) if len(s) else pd.Series(dtype="float64", index=s.index)
     return s
 
 
@@ -369,6 +369,8 @@ def _max_var(n, lo_m, hi_m, lo_mu, hi_mu):
       tables=("stats",))
 def sd_exceeds_range_bound(ds: Dataset) -> pd.DataFrame:
     s = _sd_range_rows(ds)
+    if s.empty:
+        return emit(s, message="")
     n = s["n"].astype("float64")
     factor = (n / (n - 1)).where(n > 1, 2.0)
     mu = s["value"].clip(s["lower"] - s["h_lower"], s["upper"] + s["h_upper"])
@@ -409,6 +411,8 @@ def sd_exceeds_range_bound(ds: Dataset) -> pd.DataFrame:
 def sd_below_range_bound(ds: Dataset) -> pd.DataFrame:
     s = _sd_range_rows(ds)
     s = s[s["n"].notna() & (s["n"] > 1)]
+    if s.empty:
+        return emit(s, message="")
     n = s["n"].astype("float64")
     r_min = (s["upper"] - s["h_upper"] - s["lower"] - s["h_lower"]).clip(lower=0)
     bound = r_min ** 2 / (2 * (n - 1))
