@@ -133,3 +133,20 @@ def test_source_dates_as_written_are_free_but_their_interval_is_checked():
     assert brief(found) == [("TG106", "", "/source", "error")]
     assert found["message"][0] == ("sources.published_lo '2024-02-30' is not a calendar date "
                                    "(YYYY, YYYY-MM or YYYY-MM-DD)")
+
+
+def test_a_bad_value_is_reported_in_every_row_and_column_that_holds_it():
+    """Column checks run on distinct values, pooled across columns with the same checks (the trial dates):
+    each failing value still becomes one finding per row and column that holds it."""
+    rows = [_trial(trial_id=f"NCT0000000{i}", source_id=f"ctgov:NCT0000000{i}", start="2021-02-30",
+                   completion="2021-02-30" if i == 1 else "2022-01", start_type="ACTUAL",
+                   completion_type="FINISHED" if i else "ACTUAL") for i in range(3)]
+    found = run(dataset(trials=rows), "TG1")
+    got = sorted(zip(found["rule"], found["trial_id"], found["observed"]))
+    assert got == [("TG105", "NCT00000001", "completion_type = FINISHED"),
+                   ("TG105", "NCT00000002", "completion_type = FINISHED"),
+                   ("TG106", "NCT00000000", "start = 2021-02-30"),
+                   ("TG106", "NCT00000001", "completion = 2021-02-30"),
+                   ("TG106", "NCT00000001", "start = 2021-02-30"),
+                   ("TG106", "NCT00000002", "start = 2021-02-30")]
+    assert "trials.completion '2021-02-30' is not a calendar date (YYYY, YYYY-MM or YYYY-MM-DD)" in set(found["message"])

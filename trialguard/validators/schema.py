@@ -43,12 +43,21 @@ def _cases(schema: pa.DataFrameSchema, df: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def _value_schema(table: str) -> pa.DataFrameSchema | None:
-    """The columns of `table` that carry checks, without dtypes (checked once per dtype signature instead)."""
-    checks = {c: cs for c, cs in COLUMN_CHECKS.get(table, {}).items() if c in TABLES[table] and cs}
-    if not checks:
+def _value_schema(table: str) -> tuple[pa.DataFrameSchema, dict[str, list[str]]] | None:
+    """The column checks of `table`, without dtypes (checked once per dtype signature instead), and which table
+    columns each schema column stands for: columns with the same dtype and the same checks (the eight dates of
+    a trial, its nine date types) are checked as one column of their pooled distinct values."""
+    pooled: dict[tuple, list[str]] = {}
+    checks: dict[tuple, list[pa.Check]] = {}
+    for c, cs in COLUMN_CHECKS.get(table, {}).items():
+        if c in TABLES[table] and cs:
+            same = (TABLES[table][c], *((chk.error, repr(chk.statistics)) for chk in cs))
+            pooled.setdefault(same, []).append(c)
+            checks.setdefault(same, cs)
+    if not pooled:
         return None
-    return pa.DataFrameSchema({c: pa.Column(None, checks=cs, nullable=True) for c, cs in checks.items()}, name=table)
+    columns = {cols[0]: pa.Column(None, checks=checks[k], nullable=True) for k, cols in pooled.items()}
+    return pa.DataFrameSchema(columns, name=table), {cols[0]: cols for cols in pooled.values()}
 
 
 def _row_schema(table: str) -> pa.DataFrameSchema | None:
@@ -75,15 +84,17 @@ def _canonical_dtypes(table: str, df: pd.DataFrame) -> bool:
 
 
 def _value_cases(table: str, df: pd.DataFrame) -> pd.DataFrame:
-    """Column checks on each column's distinct values only (every check is a function of one value), with each
-    failing value mapped back to every row that holds it."""
-    schema = VALUE_SCHEMAS[table]
-    if schema is None:
+    """Column checks on distinct values only (every check is a function of one value), with each failing value
+    mapped back to every row, and every pooled column, that holds it."""
+    if VALUE_SCHEMAS[table] is None or df.empty:
         return pd.DataFrame(columns=CASE_COLUMNS)
+    schema, members = VALUE_SCHEMAS[table]
+    n = len(df)
     codes, distinct = {}, {}
-    for c in schema.columns:
-        codes[c], uniques = pd.factorize(df[c])
-        distinct[c] = pd.Series(uniques)
+    for name, cols in members.items():
+        values = df[cols[0]] if len(cols) == 1 else pd.concat([df[c] for c in cols], ignore_index=True)
+        codes[name], uniques = pd.factorize(values)
+        distinct[name] = pd.Series(uniques)
     size = max(len(u) for u in distinct.values())
     if size == 0:
         return pd.DataFrame(columns=CASE_COLUMNS)
@@ -91,10 +102,12 @@ def _value_cases(table: str, df: pd.DataFrame) -> pd.DataFrame:
     if cases.empty:
         return cases
     parts = [cases[cases["row"] < 0]]
-    for c, g in cases[cases["row"] >= 0].groupby("column", sort=False):
-        rows = np.flatnonzero(np.isin(codes[c], g["row"].to_numpy()))
-        held = pd.DataFrame({"distinct": codes[c][rows], "row": rows})
-        parts.append(g.rename(columns={"row": "distinct"}).merge(held, on="distinct").drop(columns="distinct"))
+    for name, g in cases[cases["row"] >= 0].groupby("column", sort=False):
+        at = np.flatnonzero(np.isin(codes[name], g["row"].to_numpy()))  # positions in the pooled columns
+        held = pd.DataFrame({"distinct": codes[name][at], "row": at % n,
+                             "column": np.asarray(members[name], dtype=object)[at // n]})
+        parts.append(g.drop(columns="column").rename(columns={"row": "distinct"}).merge(held, on="distinct")
+                     .drop(columns="distinct"))
     return pd.concat(parts, ignore_index=True)[CASE_COLUMNS]
 
 
