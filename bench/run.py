@@ -1,6 +1,6 @@
-"""Benchmark: end-to-end validation of N generated CT.gov v2 records, with its reference figures.
+"""Benchmark: end-to-end validation of N generated records, with its reference figures.
 
-    python bench/run.py --records 10000 [--chunk-records 2000] [--engine local|dask] [--jobs N]
+    python bench/run.py --records 10000 [--kind v2|curated] [--chunk-records 2000] [--engine local|dask] [--jobs N]
 
 Prints one JSON line: records, wall_s, records_per_s, peak_rss_mb, stages (ingest, rules, reports),
 parse_floor_s (only reading and parsing the same files with orjson) and ratio_to_floor, gx_s and gx_ratio
@@ -22,12 +22,15 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
-# Which trialguard rules detect each injected fault (bench/generate.py).
+# Which trialguard rules detect each injected fault (bench/generate.py, bench/generate_curated.py).
 FAULT_RULES = {
     "flow_not_conserved": "TG3",
     "ae_affected_over_at_risk": "TG3",
     "start_after_completion": "TG6",
     "count_over_denominator": "TG2",
+    "percent_off": "TG2",
+    "dose_tenfold": "TG5",
+    "cohort_size_differs": "TG8",
 }
 
 
@@ -76,7 +79,8 @@ def child_floor(folder: Path) -> dict:
     t0 = time.perf_counter()
     n = 0
     for p in sorted(folder.glob("*.json")):
-        n += len(orjson.loads(p.read_bytes()))
+        doc = orjson.loads(p.read_bytes())
+        n += len(doc) if isinstance(doc, list) else 1
     return {"parse_floor_s": time.perf_counter() - t0, "parsed": n}
 
 
@@ -112,7 +116,7 @@ def child_full(folder: Path, out: Path, chunk_records: int, engine_name: str, jo
         "records_rejected": result.dataset.records.rejected,
         "findings": len(f),
         "findings_by_rule": {k: int(v) for k, v in sorted(f["rule"].value_counts().items())} if len(f) else {},
-        "flagged": sorted(set(zip(f["trial_id"], f["rule"].str[:3]))),
+        "flagged": sorted(set(zip(f["trial_id"], f["rule"].str[:3])) | set(zip(f["source_id"], f["rule"].str[:3]))),
     }
 
 
@@ -135,6 +139,8 @@ def run_child(*args: str) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description="trialguard benchmark")
     ap.add_argument("--records", type=int)
+    ap.add_argument("--kind", choices=["v2", "curated"], default="v2",
+                    help="CT.gov v2 studies (1,000 per file) or curated records (one per file)")
     ap.add_argument("--chunk-records", type=int, default=2000)
     ap.add_argument("--engine", choices=["local", "dask"], default="local")
     ap.add_argument("--jobs", type=int, default=0,
@@ -154,10 +160,13 @@ def main() -> None:
         print(json.dumps(out))
         return
 
-    from bench.generate import faults_file, generate
+    if args.kind == "curated":
+        from bench.generate_curated import faults_file, generate
+    else:
+        from bench.generate import faults_file, generate
 
     n = args.records
-    folder = HERE / "out" / f"v2-{n}"
+    folder = HERE / "out" / f"{args.kind}-{n}"
     if not faults_file(folder).exists():
         generate(n, folder)
     faults = json.loads(faults_file(folder).read_text())["faults"]
@@ -165,9 +174,10 @@ def main() -> None:
     full = run_child("full", str(folder), str(HERE / "out" / f"report-{n}"), str(args.chunk_records), args.engine,
                      str(args.jobs))
     flagged = {tuple(x) for x in full.pop("flagged")}
-    found = sum((nct, FAULT_RULES[kind]) in flagged for nct, kind in faults.items())
+    found = sum((key, FAULT_RULES[kind]) in flagged for key, kind in faults.items())  # NCT id or source id
     result = {
         "records": n,
+        "kind": args.kind,
         "engine": args.engine,
         "chunk_records": args.chunk_records,
         "jobs": full["jobs"],
