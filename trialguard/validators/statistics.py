@@ -42,6 +42,14 @@ def _half_unit(text: pd.Series) -> pd.Series:
     return 0.5 * np.power(10.0, exp - dec)
 
 
+def _half_unit_of(text: str) -> float:
+    """`half_unit` of one number text, in plain Python (p-values are parsed one distinct text at a time)."""
+    t = text.strip()
+    dec = re.search(r"\.(\d*)", t)
+    exp = re.search(r"[eE]([-+]?\d+)$", t)
+    return float(0.5 * np.power(10.0, float(int(exp.group(1)) if exp else 0) - float(len(dec.group(1)) if dec else 0)))
+
+
 def fraction(text) -> Fraction | None:
     """The exact value of a number text, or None."""
     if not isinstance(text, str) or not re.fullmatch(NUMBER, text.strip()):
@@ -199,7 +207,7 @@ def parse_p(text: str) -> tuple[str, float, float] | None:
         return op, 0.0, x
     if op in (">", ">="):
         return op, x, max(x, 1.0)
-    h = float(half_unit(pd.Series([num])).iloc[0])
+    h = _half_unit_of(num)
     return op, max(x - h, 0.0), x + h
 
 
