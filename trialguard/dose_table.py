@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 
 from trialguard.dataset import Dataset, frame
@@ -34,6 +35,7 @@ def _float(x) -> float | None:
     return float(x) if x is not None else None
 
 
+@lru_cache(maxsize=1 << 14)
 def level_of(title) -> int | None:
     """The escalation level a group title states ("Dose Level 2", "DL3", "Cohort 1"), if any."""
     if not isinstance(title, str):
@@ -107,6 +109,10 @@ def rows_from_text(ds: Dataset) -> pd.DataFrame:
     cand = _candidates(ds)
     if cand.empty:
         return frame("doses", [])
+    # Most candidate texts hold no dose: look each distinct text up once and keep the rows whose text has one.
+    codes, texts = pd.factorize(cand["text"])
+    has_dose = np.fromiter((bool(doses_in(t)) for t in texts.tolist()), dtype=bool, count=len(texts))
+    cand = cand[(codes >= 0) & has_dose[np.maximum(codes, 0)]]
     # plain lists: iterating Arrow-backed columns row by row costs more than finding doses in a cached text
     columns = [cand[c].tolist() for c in ("trial_id", "source_id", "file", "loc", "block", "group_id", "title", "text")]
     rows = []
