@@ -75,7 +75,7 @@ def fill_parsed(doses: pd.DataFrame) -> pd.DataFrame:
 
 
 def _candidates(ds: Dataset) -> pd.DataFrame:
-    """(provenance, block, group_id, title, text, loc) of every registry text that may state a dose."""
+    """(provenance, block, group_id, title, text, loc) of every registry text that states a dose."""
     cols = ["trial_id", "source_id", "file", "loc", "block", "group_id", "title", "text"]
     parts = []
     t = ds.texts
@@ -91,6 +91,11 @@ def _candidates(ds: Dataset) -> pd.DataFrame:
     if not parts:
         return pd.DataFrame(columns=cols)
     cand = pd.concat(parts, ignore_index=True)
+    # Most candidate texts hold no dose: look each distinct text up once and keep the rows whose text has one
+    # (before dropping repeated rows, which share their text: the same rows remain, and far fewer are compared).
+    codes, texts = pd.factorize(cand["text"])
+    has_dose = np.fromiter((bool(doses_in(t)) for t in texts.tolist()), dtype=bool, count=len(texts))
+    cand = cand[(codes >= 0) & has_dose[np.maximum(codes, 0)]]
     return cand.drop_duplicates(subset=["source_id", "block", "group_id", "text"], keep="first")
 
 
@@ -109,10 +114,6 @@ def rows_from_text(ds: Dataset) -> pd.DataFrame:
     cand = _candidates(ds)
     if cand.empty:
         return frame("doses", [])
-    # Most candidate texts hold no dose: look each distinct text up once and keep the rows whose text has one.
-    codes, texts = pd.factorize(cand["text"])
-    has_dose = np.fromiter((bool(doses_in(t)) for t in texts.tolist()), dtype=bool, count=len(texts))
-    cand = cand[(codes >= 0) & has_dose[np.maximum(codes, 0)]]
     # plain lists: iterating Arrow-backed columns row by row costs more than finding doses in a cached text
     columns = [cand[c].tolist() for c in ("trial_id", "source_id", "file", "loc", "block", "group_id", "title", "text")]
     rows = []
