@@ -12,7 +12,9 @@ person (a doctor, a relative) are skipped.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 
 from trialguard.claims.extract import sentences
@@ -87,6 +89,12 @@ _OTHER_PERSON = re.compile(
 _SEX_OF = {"female": "female", "woman": "female", "girl": "female", "male": "male", "man": "male", "boy": "male"}
 
 
+@lru_cache(maxsize=1 << 14)
+def _inconsistencies(text: str) -> tuple[dict, ...]:
+    """`sex_inconsistencies`, remembered across chunks (read-only: callers copy what they keep)."""
+    return tuple(sex_inconsistencies(text))
+
+
 def sex_inconsistencies(text: str) -> list[dict]:
     """(window span, mention, pronoun) where a single patient of one sex is referred to by a pronoun of the
     other in the same or the next sentence."""
@@ -114,9 +122,13 @@ def patient_sex_inconsistent(ds: Dataset) -> pd.DataFrame:
     t = ds.texts
     t = t[t["text"].notna()]
     rows = []
-    uniq = {x: sex_inconsistencies(x) for x in t["text"].unique()}  # parse each text once
+    codes, texts = pd.factorize(t["text"])  # parse each distinct text once (registries repeat them across records)
+    found_in = [_inconsistencies(x) for x in texts.tolist()]
+    with_any = np.array([bool(f) for f in found_in], dtype=bool)
+    t = t[with_any[codes]] if len(codes) else t  # iterate only the rows whose text has a finding
+    by_text = {x: f for x, f in zip(texts.tolist(), found_in) if f}
     for row in t.itertuples(index=False):
-        for f in uniq[row.text]:
+        for f in by_text[row.text]:
             quote = " ".join(row.text[f["start"]:f["end"]].split())
             span = f"chars:{f['start']}-{f['end']}"
             rows.append({"trial_id": row.trial_id, "source_id": row.source_id, "file": row.file,
