@@ -280,12 +280,13 @@ def _normal_sf2(z: pd.Series) -> pd.Series:
 def p_value_disagrees_with_ci(ds: Dataset) -> pd.DataFrame:
     a = _p_table(ds)
     a = a[a["p_op"].notna() & a["estimate"].notna() & a["ci_low"].notna() & a["ci_high"].notna()]
-    pct = pd.to_numeric(a["ci_pct"].astype(str).str.extract("(" + NUMBER + ")")[0], errors="coerce")
-    sides = a["ci_sides"].fillna("").astype(str).str.lower()
-    param = a["param"].fillna("").astype(str).str.lower()
-    ratio = param.str.contains(RATIO, regex=True)
-    diff = param.str.contains(DIFFERENCE) & ~ratio
-    ok = (pct > 50) & (pct < 100) & ~sides.str.contains("1|one") & (ratio | diff)
+    pct = per_distinct(a["ci_pct"], lambda p: pd.to_numeric(p.astype(str).str.extract("(" + NUMBER + ")")[0],
+                                                             errors="coerce"))
+    one_sided = per_distinct(a["ci_sides"], lambda s: s.fillna("").astype(str).str.lower().str.contains("1|one"))
+    param = per_distinct(a["param"], lambda p: p.fillna("").astype(str).str.lower())
+    ratio = per_distinct(param, lambda p: p.str.contains(RATIO, regex=True))
+    diff = per_distinct(param, lambda p: p.str.contains(DIFFERENCE)) & ~ratio
+    ok = (pct > 50) & (pct < 100) & ~one_sided & (ratio | diff)
     ok &= ~ratio | ((a["ci_low"] > 0) & (a["estimate"] > 0))
     ok &= a["ci_low"] < a["ci_high"]
     a, pct, ratio = a[ok], pct[ok], ratio[ok]
