@@ -11,6 +11,7 @@ import pandas as pd
 from trialguard.dataset import Dataset
 from trialguard.findings import Severity, emit
 from trialguard.validators.derived import per_chunk
+from trialguard.validators.distinct import per_distinct
 from trialguard.validators.evidence import fields
 from trialguard.validators.flow import flow_cells
 from trialguard.validators.groupmatch import match_groups
@@ -89,7 +90,7 @@ def ae_events_below_affected(ds: Dataset) -> pd.DataFrame:
 def _terms_with_totals(ds: Dataset) -> pd.DataFrame:
     """Term rows with their group's total (two rules compare them; labels are added to offending rows only)."""
     ae = ds.adverse_events
-    kind = ae["kind"].fillna("term").str.lower()
+    kind = per_distinct(ae["kind"], lambda k: k.fillna("term").str.lower())
     # the largest total of a group: a sub-total (e.g. all-cause mortality listed among totals) is never the
     # "any event" total
     totals = ae[kind == "total"].sort_values("affected", ascending=False, kind="mergesort").drop_duplicates(GROUP)

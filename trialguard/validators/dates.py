@@ -15,6 +15,7 @@ from trialguard.dataset import TRIAL_DATES, Dataset
 from trialguard.dates import date_interval
 from trialguard.findings import Severity, emit
 from trialguard.validators.derived import per_chunk
+from trialguard.validators.distinct import per_distinct
 from trialguard.validators.registry import rule
 from trialguard.validators.statistics import half_unit, number_text
 
@@ -276,7 +277,7 @@ UNIT_DAYS_MIN = {"day": 1, "week": 7, "month": 30, "year": 365}  # a month is at
 def follow_up_longer_than_elapsed(ds: Dataset) -> pd.DataFrame:
     s = ds.stats
     text = s["measure"].fillna("") + " " + s["category"].fillna("")
-    s = s[s["value"].notna() & text.str.contains(FOLLOW_UP, case=False)].copy()
+    s = s[s["value"].notna() & per_distinct(text, lambda t: t.str.contains(FOLLOW_UP, case=False))].copy()
     unit = s["unit"].fillna("").str.lower().str.extract(r"(day|week|month|year)")[0]
     s = s.assign(unit_days=unit.map(UNIT_DAYS_MIN))
     s = s[s["unit_days"].notna()]

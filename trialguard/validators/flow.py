@@ -12,6 +12,7 @@ import pandas as pd
 from trialguard.dataset import Dataset
 from trialguard.findings import Severity, emit
 from trialguard.validators.derived import per_chunk
+from trialguard.validators.distinct import per_distinct
 from trialguard.validators.evidence import fields, fields_by, with_fields
 from trialguard.validators.groupmatch import match_groups
 from trialguard.validators.registry import rule
@@ -24,8 +25,9 @@ STANDARD = ("STARTED", "COMPLETED", "NOT COMPLETED")
 def _milestones(ds: Dataset) -> pd.DataFrame:
     """Milestone rows with a count and their normalised name (read by flow_cells and TG304)."""
     f = ds.flow
-    m = f[(f["kind"].fillna("milestone").str.lower() == "milestone") & f["n"].notna()].copy()
-    m["ms"] = m["milestone"].fillna("").str.strip().str.upper().str.replace("_", " ", regex=False)
+    m = f[(per_distinct(f["kind"], lambda k: k.fillna("milestone").str.lower()) == "milestone") & f["n"].notna()].copy()
+    m["ms"] = per_distinct(m["milestone"],
+                           lambda s: s.fillna("").str.strip().str.upper().str.replace("_", " ", regex=False))
     return m
 
 
@@ -99,7 +101,7 @@ def flow_not_conserved(ds: Dataset) -> pd.DataFrame:
       tables=("flow",))
 def withdrawal_reasons_not_summing(ds: Dataset) -> pd.DataFrame:
     f = ds.flow
-    w = f[(f["kind"].fillna("").str.lower() == "withdrawal")]
+    w = f[(per_distinct(f["kind"], lambda k: k.fillna("").str.lower()) == "withdrawal")]
     if w.empty:
         return emit(w, message="")
     sums = w.assign(n0=w["n"].fillna(0)).groupby(CELL, sort=False, dropna=False).agg(
