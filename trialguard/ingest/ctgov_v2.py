@@ -79,6 +79,28 @@ def items(d: dict, ptr: str, key: str) -> list[tuple[dict, str]]:
     return out
 
 
+def fields_of(d: dict, ptr: str, key: str, fields: tuple[str, ...]) -> list[tuple]:
+    """(pointer, *texts of `fields`) for each object of a list field: the shape of most result rows. The
+    common case (every item an object, every field text or absent) is checked as it is read; anything else
+    is read again by `items` and `texts`, which convert numbers or raise exactly as they always do."""
+    values = d.get(key)
+    if values is None:
+        return []
+    if type(values) is list:
+        prefix, out = f"{ptr}/{key}/", []
+        append = out.append
+        for i, v in enumerate(values):
+            if type(v) is not dict:
+                break
+            row = tuple(map(v.get, fields))
+            if not _TEXT_TYPES.issuperset(map(type, row)):
+                break
+            append((f"{prefix}{i}", *row))
+        else:
+            return out
+    return [(p, *texts(x, p, fields)) for x, p in items(d, ptr, key)]
+
+
 def whole(d: dict, ptr: str, key: str) -> int | None:
     """A whole number (adverse-event numbers, enrollment); digits in a string are accepted."""
     v = d.get(key)
@@ -231,7 +253,7 @@ GROUP_FIELDS = ("id", "title", "description")
 
 
 def result_groups(module: Node, key: str = "groups") -> list[tuple[str, str, str | None, str | None]]:
-    return [(p, *texts(g, p, GROUP_FIELDS)) for g, p in module.items(key)]
+    return fields_of(module.data, module.ptr, key, GROUP_FIELDS)
 
 
 def denom_choice(d: dict, ptr: str, selected: str | None = None) -> tuple[dict, str] | None:
@@ -249,12 +271,14 @@ def denom_choice(d: dict, ptr: str, selected: str | None = None) -> tuple[dict, 
 COUNT_FIELDS = ("groupId", "value")
 
 
+def counts_of(denom: tuple[dict, str] | None) -> dict[str, str]:
+    """group id -> N as written, from one denominator."""
+    return {} if denom is None else {gid: n for _, gid, n in fields_of(*denom, "counts", COUNT_FIELDS)}
+
+
 def denom_counts(d: dict, ptr: str, selected: str | None = None) -> dict[str, str]:
     """group id -> N as written, from the chosen denominator (`denom_choice`)."""
-    chosen = denom_choice(d, ptr, selected)
-    if chosen is None:
-        return {}
-    return dict(texts(c, p, COUNT_FIELDS) for c, p in items(*chosen, "counts"))
+    return counts_of(denom_choice(d, ptr, selected))
 
 
 MEASUREMENT_FIELDS = ("groupId", "value", "spread", "lowerLimit", "upperLimit")  # Measurement's order
@@ -265,8 +289,8 @@ def measure_classes(m: Node, selected: str | None) -> list[MeasureClass]:
     for cls, cls_ptr in m.items("classes"):
         cats = []
         for cat, cat_ptr in items(cls, cls_ptr, "categories"):
-            cats.append(Category(text(cat, cat_ptr, "title"), [Measurement(p, *texts(x, p, MEASUREMENT_FIELDS))
-                                                               for x, p in items(cat, cat_ptr, "measurements")]))
+            cats.append(Category(text(cat, cat_ptr, "title"), list(map(Measurement._make, fields_of(
+                cat, cat_ptr, "measurements", MEASUREMENT_FIELDS)))))
         classes.append(MeasureClass(text(cls, cls_ptr, "title"), denom_counts(cls, cls_ptr, selected), cats))
     return classes
 
@@ -283,8 +307,7 @@ def add_flow(b: DatasetBuilder, ids: Ids, flow: Node) -> None:
                                  ("dropWithdraws", "withdrawal", "reasons")):
             for ms, ms_ptr in period.items(key):
                 milestone = text(ms, ms_ptr, "type")
-                for a, a_ptr in items(ms, ms_ptr, parts):
-                    gid, n_text = texts(a, a_ptr, FLOW_FIELDS)
+                for a_ptr, gid, n_text in fields_of(ms, ms_ptr, parts, FLOW_FIELDS):
                     append(Flow(*ids, loc=a_ptr, period=p, period_title=title, kind=kind, milestone=milestone,
                                 group_id=gid, n=parse_int(n_text), n_text=n_text))
 
@@ -304,9 +327,9 @@ def add_outcomes(b: DatasetBuilder, ids: Ids, module: Node) -> None:
         selected = om.text("denomUnitsSelected")
         denoms = denom_counts(om.data, om.ptr, selected)
         groups = result_groups(om)
-        # the groups' N is the participants' denominator: the same one, unless other units were analysed
-        same = denom_choice(om.data, om.ptr, selected) is denom_choice(om.data, om.ptr)
-        add_groups(b, ids, block, groups, denoms if same else denom_counts(om.data, om.ptr))
+        # the groups' N is the participants' denominator: the same one unless other units were analysed
+        participants = (selected or "participants").strip().lower() == "participants"
+        add_groups(b, ids, block, groups, denoms if participants else denom_counts(om.data, om.ptr))
         add_measure(b, ids, Measure(
             block, om.text("title"), om.text("paramType"), om.text("dispersionType"), om.text("unitOfMeasure"),
             om.text("timeFrame"), denoms, measure_classes(om, selected)))
