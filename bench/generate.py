@@ -113,7 +113,8 @@ def faults_file(out: Path) -> Path:
     return out.parent / f"{out.name}.faults.json"
 
 
-def generate(n: int, out: Path, fault_rate: float = 0.02, seed: int = 7, templates: Path = TEMPLATES) -> dict:
+def generate(n: int, out: Path, fault_rate: float = 0.02, seed: int = 7, templates: Path = TEMPLATES,
+             per_file: int = STUDIES_PER_FILE) -> dict:
     rng = random.Random(seed)
     templates = load_templates(templates)
     out.mkdir(parents=True, exist_ok=True)
@@ -141,7 +142,7 @@ def generate(n: int, out: Path, fault_rate: float = 0.02, seed: int = 7, templat
             if inject(study, fault):
                 faults[nct] = fault
         batch.append(study)
-        if len(batch) == STUDIES_PER_FILE:
+        if len(batch) == per_file:
             flush()
     flush()
     manifest = {"records": n, "files": file_no, "fault_rate": fault_rate, "seed": seed, "faults": faults}
@@ -156,8 +157,9 @@ def main() -> None:
     ap.add_argument("--fault-rate", type=float, default=0.02)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--templates", type=Path, default=TEMPLATES, help="folder of v2 study JSON files")
+    ap.add_argument("--per-file", type=int, default=STUDIES_PER_FILE, help="studies per JSON array file")
     args = ap.parse_args()
-    m = generate(args.records, args.out, args.fault_rate, args.seed, args.templates)
+    m = generate(args.records, args.out, args.fault_rate, args.seed, args.templates, args.per_file)
     print(json.dumps({"records": m["records"], "files": m["files"], "faults": len(m["faults"])}))
 
 

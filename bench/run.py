@@ -1,6 +1,6 @@
-"""Benchmark: end-to-end validation of N generated CT.gov v2 records, with its reference figures.
+"""Benchmark: end-to-end validation of N generated records, with its reference figures.
 
-    python bench/run.py --records 10000 [--chunk-records 2000] [--engine local|dask] [--workers 2]
+    python bench/run.py --records 10000 [--kind v2|curated] [--chunk-records 2000] [--engine local|dask] [--jobs N]
 
 Prints one JSON line: records, wall_s, records_per_s, peak_rss_mb, stages (ingest, rules, reports),
 parse_floor_s (only reading and parsing the same files with orjson) and ratio_to_floor, gx_s and gx_ratio
@@ -22,19 +22,55 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
-# Which trialguard rules detect each injected fault (bench/generate.py).
+# Which trialguard rules detect each injected fault (bench/generate.py, bench/generate_curated.py).
 FAULT_RULES = {
     "flow_not_conserved": "TG3",
     "ae_affected_over_at_risk": "TG3",
     "start_after_completion": "TG6",
     "count_over_denominator": "TG2",
+    "percent_off": "TG2",
+    "dose_tenfold": "TG5",
+    "cohort_size_differs": "TG8",
 }
 
 
-def peak_rss_mb() -> float:
-    import resource
+class TreeMemory:
+    """Peak resident memory of this process and every process it starts (worker processes of the local
+    engine), sampled every 20 ms: with workers, the machine holds their memory at the same time."""
 
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+    def __init__(self) -> None:
+        import threading
+
+        import psutil
+
+        self.me = psutil.Process()
+        self.peak = 0
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self.sample, daemon=True)
+        self.thread.start()
+
+    def total(self) -> int:
+        import psutil
+
+        rss = self.me.memory_info().rss
+        for child in self.me.children(recursive=True):
+            try:
+                rss += child.memory_info().rss
+            except psutil.Error:  # ended between listing and reading
+                pass
+        return rss
+
+    def sample(self) -> None:
+        while not self.done.wait(0.02):
+            self.peak = max(self.peak, self.total())
+
+    def stop(self) -> float:
+        self.done.set()
+        self.thread.join()
+        import resource
+
+        own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux: KiB
+        return round(max(self.peak, own) / 2**20, 1)
 
 
 def child_floor(folder: Path) -> dict:
@@ -43,23 +79,25 @@ def child_floor(folder: Path) -> dict:
     t0 = time.perf_counter()
     n = 0
     for p in sorted(folder.glob("*.json")):
-        n += len(orjson.loads(p.read_bytes()))
+        doc = orjson.loads(p.read_bytes())
+        n += len(doc) if isinstance(doc, list) else 1
     return {"parse_floor_s": time.perf_counter() - t0, "parsed": n}
 
 
-def child_full(folder: Path, out: Path, chunk_records: int, engine_name: str, workers: int) -> dict:
+def child_full(folder: Path, out: Path, chunk_records: int, engine_name: str, jobs: int) -> dict:
     from trialguard import engine
     from trialguard.config import Config
     from trialguard.reports import writers
 
+    memory = TreeMemory()
     t0 = time.perf_counter()
     cfg = Config()
     if engine_name == "dask":
         from trialguard.distributed import run_dask
 
-        result = run_dask([str(folder)], cfg, workers=workers, chunk_records=chunk_records)
+        result = run_dask([str(folder)], cfg, workers=jobs or 2, chunk_records=chunk_records)
     else:
-        result = engine.run([str(folder)], cfg, chunk_records=chunk_records)
+        result = engine.run([str(folder)], cfg, chunk_records=chunk_records, jobs=jobs)
     t1 = time.perf_counter()
     for name, write in sorted(writers().items()):
         write(result, out)
@@ -67,15 +105,18 @@ def child_full(folder: Path, out: Path, chunk_records: int, engine_name: str, wo
     stages = {k: round(v, 3) for k, v in result.timings.items()}
     stages["reports"] = round(t2 - t1, 3)
     f = result.findings
+    from trialguard import ingest, parallel
+
     return {
+        "jobs": parallel.worker_count(jobs, ingest.plan([str(folder)])[0]) if engine_name == "local" else jobs or 2,
         "wall_s": t2 - t0,
         "stages": stages,
-        "peak_rss_mb": round(peak_rss_mb(), 1),
+        "peak_rss_mb": memory.stop(),
         "records_checked": result.dataset.records.checked,
         "records_rejected": result.dataset.records.rejected,
         "findings": len(f),
         "findings_by_rule": {k: int(v) for k, v in sorted(f["rule"].value_counts().items())} if len(f) else {},
-        "flagged": sorted(set(zip(f["trial_id"], f["rule"].str[:3]))),
+        "flagged": sorted(set(zip(f["trial_id"], f["rule"].str[:3])) | set(zip(f["source_id"], f["rule"].str[:3]))),
     }
 
 
@@ -98,9 +139,12 @@ def run_child(*args: str) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description="trialguard benchmark")
     ap.add_argument("--records", type=int)
+    ap.add_argument("--kind", choices=["v2", "curated"], default="v2",
+                    help="CT.gov v2 studies (1,000 per file) or curated records (one per file)")
     ap.add_argument("--chunk-records", type=int, default=2000)
     ap.add_argument("--engine", choices=["local", "dask"], default="local")
-    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--jobs", type=int, default=0,
+                    help="worker processes: local engine as `validate --jobs` (0 = one per core), Dask workers (0 = 2)")
     ap.add_argument("--skip-gx", action="store_true")
     ap.add_argument("--child", nargs="+")
     args = ap.parse_args()
@@ -116,22 +160,27 @@ def main() -> None:
         print(json.dumps(out))
         return
 
-    from bench.generate import faults_file, generate
+    if args.kind == "curated":
+        from bench.generate_curated import faults_file, generate
+    else:
+        from bench.generate import faults_file, generate
 
     n = args.records
-    folder = HERE / "out" / f"v2-{n}"
+    folder = HERE / "out" / f"{args.kind}-{n}"
     if not faults_file(folder).exists():
         generate(n, folder)
     faults = json.loads(faults_file(folder).read_text())["faults"]
     floor = run_child("floor", str(folder))
     full = run_child("full", str(folder), str(HERE / "out" / f"report-{n}"), str(args.chunk_records), args.engine,
-                     str(args.workers))
+                     str(args.jobs))
     flagged = {tuple(x) for x in full.pop("flagged")}
-    found = sum((nct, FAULT_RULES[kind]) in flagged for nct, kind in faults.items())
+    found = sum((key, FAULT_RULES[kind]) in flagged for key, kind in faults.items())  # NCT id or source id
     result = {
         "records": n,
+        "kind": args.kind,
         "engine": args.engine,
         "chunk_records": args.chunk_records,
+        "jobs": full["jobs"],
         "wall_s": round(full["wall_s"], 3),
         "records_per_s": round(n / full["wall_s"], 1),
         "peak_rss_mb": full["peak_rss_mb"],

@@ -4,7 +4,7 @@ import pytest
 
 from trialguard import engine
 from trialguard.config import Config
-from trialguard.distributed import partition_files, run_dask
+from trialguard.distributed import run_dask
 
 distributed = pytest.importorskip("distributed")
 
@@ -18,17 +18,6 @@ def client():
     yield c
     c.close()
     cluster.close()
-
-
-def test_partitions_keep_order_and_cover_all(tmp_path):
-    files = []
-    for i, size in enumerate([10, 10, 1000, 10, 10, 10]):
-        p = tmp_path / f"{i}.json"
-        p.write_bytes(b"x" * size)
-        files.append(str(p))
-    groups = partition_files(files, 3)
-    assert [f for g in groups for f in g] == files
-    assert len(groups) <= 3
 
 
 def test_dask_matches_local_engine(tmp_path, client, test_rules):

@@ -165,6 +165,20 @@ def test_mutated_curated_records_never_crash_the_run(tmp_path_factory, batch):
     check_run(folder, files)
 
 
+@settings(SETTINGS, max_examples=max(EXAMPLES, 15))  # no pipeline run: cheap
+@given(st.lists(st.tuples(st.sampled_from(sorted(_SEED_DOCS)), mutation_lists), min_size=10, max_size=20))
+def test_fast_schema_check_agrees_with_the_python_validator(batch):
+    """records.check trusts jsonschema-rs when it says valid; it must never accept what jsonschema rejects."""
+    from trialguard.ingest.records import _fast_validator, _validator
+
+    for name, mutations in batch:
+        rec = copy.deepcopy(_SEED_DOCS[name])
+        for pick, op in mutations:
+            mutate(rec, pick, op)
+        rec = json.loads(json.dumps(rec, default=str))  # as the JSON/YAML readers hand it over
+        assert _fast_validator().is_valid(rec) == _validator().is_valid(rec), mutations
+
+
 # ------------------------------------------------------------------ regressions found by the campaigns
 
 SEED = "003_4e21d2fb698166af"

@@ -86,6 +86,9 @@ def progress_bar(enabled: bool):
               help="Records checked per chunk; bounds memory on large inputs (findings do not depend on it).")
 @click.option("--engine", "engine_name", type=click.Choice(["local", "dask"]), default="local", show_default=True,
               help="Where to run: this process, or a Dask cluster (needs the dask extra).")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Local engine: worker processes; 0 = one per core, for inputs over 32 MB (findings do not "
+              "depend on it).")
 @click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
               help="Dask: workers of the local cluster started for this run.")
 @click.option("--scheduler", default=None, help="Dask: address of a running scheduler (tcp://HOST:PORT).")
@@ -100,7 +103,8 @@ def progress_bar(enabled: bool):
 @click.option("--since", default=None, metavar="REV",
               help="Report only findings in files changed since git revision REV (plus untracked files).")
 def validate(paths, out_dir, formats, fail_on, select, ignore, config_path, exclude, max_file_mb, max_json_depth,
-             chunk_records, engine_name, workers, scheduler, gx_docs, quiet, baseline_file, write_baseline, since) -> None:
+             chunk_records, engine_name, jobs, workers, scheduler, gx_docs, quiet, baseline_file, write_baseline,
+             since) -> None:
     """Read PATHS (files or folders), check every record, write reports to --out.
 
     Exit codes: 0 pass; 1 findings at or above --fail-on (with --baseline: new ones only); 2 usage or
@@ -129,7 +133,7 @@ def validate(paths, out_dir, formats, fail_on, select, ignore, config_path, excl
     else:
         with progress_bar(enabled=not quiet) as progress:
             result = engine.run(paths, cfg, limits, chunk_records=chunk_records, progress=progress,
-                                observe=gx_run.observe if gx_run else None)
+                                observe=gx_run.observe if gx_run else None, jobs=jobs)
     if not result.dataset.inputs:
         skipped = len(result.dataset.skipped)
         raise click.UsageError(f"no input files under {', '.join(paths)} ({skipped} other files skipped; "

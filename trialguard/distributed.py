@@ -8,41 +8,16 @@ input order and runs the cross-trial rules (claims, cross-source quantities) on 
 
 from __future__ import annotations
 
-import functools
-import os
-
 import click
 
 from trialguard import engine, ingest
 from trialguard.config import Config
 from trialguard.ingest.context import Limits
+from trialguard.parallel import check_files, partition_files
 
 
 class DaskMissing(click.ClickException):
     exit_code = 2
-
-
-def partition_files(files: list[str], parts: int) -> list[list[str]]:
-    """Contiguous slices of `files` with roughly equal total bytes (order is kept, so duplicates resolve the
-    same way as in a sequential run)."""
-    if not files:
-        return []
-    sizes = [max(os.path.getsize(f), 1) if os.path.exists(f) else 1 for f in files]
-    target = sum(sizes) / max(1, parts)
-    out, cur, acc = [], [], 0
-    for f, s in zip(files, sizes):
-        if cur and acc + s > target * (len(out) + 1) and len(out) < parts - 1:
-            out.append(cur)
-            cur = []
-        cur.append(f)
-        acc += s
-    out.append(cur)
-    return out
-
-
-def _check(files: list[str], config: Config, limits: Limits, chunk_records: int) -> engine.Partition:
-    read = functools.partial(ingest.read_files, limits=limits)
-    return engine.check_partition(files, config, read, chunk_records)
 
 
 def run_dask(paths, config: Config, limits: Limits | None = None, workers: int = 2, scheduler: str | None = None,
@@ -65,7 +40,7 @@ def run_dask(paths, config: Config, limits: Limits | None = None, workers: int =
     try:
         n = partitions or max(1, 2 * len(client.scheduler_info().get("workers", {})) or 2 * workers)
         groups = partition_files(files, n)
-        futures = client.map(_check, groups, config=config, limits=limits, chunk_records=chunk_records, pure=False)
+        futures = client.map(check_files, groups, config=config, limits=limits, chunk_records=chunk_records, pure=False)
         parts = client.gather(futures)
     finally:
         if own:

@@ -1,16 +1,23 @@
 """Run the selected rules and collect one sorted findings table.
 
 Rules with scope "trial" look inside one trial at a time, so they run on each chunk of records as it is read
-and memory stays bounded by the chunk. Rules with scope "cross" compare trials or sources; they run once at
-the end on the small tables they declare (`Rule.tables`), which are the only tables kept across chunks
-(besides `RETAINED`, what the reports show). Findings are the same for any chunk size.
+and memory stays bounded by the chunk. Rules with scope "cross" compare trials, and rules with scope
+"sources" compare what different sources say of one trial; both run once at the end on the tables they
+declare (`Rule.tables`), which are the only tables kept across chunks (besides `RETAINED`, what the reports
+show). A table that only "sources" rules read can be large (every dose of every registry record) while only
+trials reported by two or more sources matter, which is unknown until every chunk is read: such tables are
+spilled to disk chunk by chunk and read back for those trials only, so memory does not grow with the input.
+Findings are the same for any chunk size.
 """
 
 from __future__ import annotations
 
 import functools
+import tempfile
 import time
+import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable, Iterable
 
 import pandas as pd
@@ -57,9 +64,12 @@ def run_rules(ds: Dataset, rules: Iterable[Rule], config: Config) -> pd.DataFram
     return concat_findings(found)
 
 
+CROSS_SCOPES = ("cross", "sources")  # rules that run once, on what every chunk left behind
+
+
 def _split(rules: list[Rule]) -> tuple[list[Rule], list[Rule]]:
     checks = [r for r in rules if r.check is not None]
-    return [r for r in checks if r.scope != "cross"], [r for r in checks if r.scope == "cross"]
+    return ([r for r in checks if r.scope not in CROSS_SCOPES], [r for r in checks if r.scope in CROSS_SCOPES])
 
 
 def validate(ds: Dataset, config: Config) -> RunResult:
@@ -79,6 +89,8 @@ class Partition:
     tables: dict[str, pd.DataFrame]
     ingested: Dataset
     timings: dict[str, float]
+    spilled: dict[str, list[str]] = field(default_factory=dict)  # table -> pickled chunks (`spilled_tables`)
+    trial_sources: dict[str, pd.DataFrame] = field(default_factory=dict)  # table -> its (trial_id, source_id)
 
 
 def retained_tables(rules: list[Rule]) -> dict[str, str | None]:
@@ -96,15 +108,34 @@ def retained_tables(rules: list[Rule]) -> dict[str, str | None]:
             for t, qs in ((t, wanted[t]) for t in TABLES if t in wanted)}
 
 
+def _table_names(rule: Rule) -> set[str]:
+    return {entry.partition(":")[0].strip() for entry in rule.tables}
+
+
+def spilled_tables(rules: list[Rule]) -> set[str]:
+    """Tables that only rules comparing the sources of one trial (scope "sources") read: their rows matter for
+    trials reported by two or more sources only."""
+    _, cross = _split(rules)
+    by_sources = set().union(*(_table_names(r) for r in cross if r.scope == "sources"))
+    return by_sources - set(RETAINED) - set().union(*(_table_names(r) for r in cross if r.scope != "sources"))
+
+
+def _keys(rows: pd.DataFrame) -> pd.DataFrame:
+    return rows[["trial_id", "source_id"]].drop_duplicates()
+
+
 def check_partition(files: list[str], config: Config, read_files: Callable[..., Dataset],
                     chunk_records: int = DEFAULT_CHUNK_RECORDS,
-                    observe: Callable[[Dataset], None] | None = None) -> Partition:
+                    observe: Callable[[Dataset], None] | None = None, spill: str | None = None) -> Partition:
     """Read `files` chunk by chunk, checking each chunk with the per-trial rules as it arrives. `observe` sees
-    each enriched chunk (e.g. to run Great Expectations on the same canonical tables)."""
+    each enriched chunk (e.g. to run Great Expectations on the same canonical tables). With a `spill` folder,
+    the rows of `spilled_tables` go to disk there instead of staying in memory."""
     rules = selected_rules(config)
     trial_rules, _ = _split(rules)
     retain = retained_tables(rules)
+    to_disk = spilled_tables(rules) if spill else set()
     kept: dict[str, list[pd.DataFrame]] = {t: [] for t in retain}
+    spilled: dict[str, list[str]] = {t: [] for t in to_disk}
     found: list[pd.DataFrame] = []
     timings = {"ingest": 0.0, "rules": 0.0}
     clock = [time.perf_counter()]
@@ -116,8 +147,14 @@ def check_partition(files: list[str], config: Config, read_files: Callable[..., 
         found.append(run_rules(chunk, trial_rules, config))
         for t, query in retain.items():
             rows = chunk.tables[t] if query is None or chunk.tables[t].empty else chunk.tables[t].query(query)
-            if len(rows):
-                kept[t].append(rows)
+            if not len(rows):
+                continue
+            if t in to_disk:
+                path = Path(spill) / f"{t}-{uuid.uuid4().hex}.pickle"
+                rows.to_pickle(path)
+                spilled[t].append(str(path))
+                rows = _keys(rows)
+            kept[t].append(rows)
         clock[0] = time.perf_counter()
         timings["rules"] += clock[0] - t0
         if observe:  # timed by the observer, not as ingest or rules
@@ -127,7 +164,24 @@ def check_partition(files: list[str], config: Config, read_files: Callable[..., 
     ingested = read_files(files, chunk_records=chunk_records, on_chunk=on_chunk)
     timings["ingest"] += time.perf_counter() - clock[0]
     tables = {t: pd.concat(v, ignore_index=True) for t, v in kept.items() if v}
-    return Partition(concat_findings(found), tables, ingested, timings)
+    keys = {t: _keys(tables.pop(t)) for t in to_disk if t in tables}
+    return Partition(concat_findings(found), tables, ingested, timings, spilled, keys)
+
+
+def _read_back(parts: list[Partition]) -> None:
+    """Put the spilled rows of trials reported by two or more sources back into their partitions (a missing
+    source id counts as a source of its own, so its trial is kept)."""
+    for t in sorted({t for p in parts for t, paths in p.spilled.items() if paths}):
+        keys = pd.concat([p.trial_sources[t] for p in parts if t in p.trial_sources], ignore_index=True)
+        per_trial = keys.groupby("trial_id", dropna=False)["source_id"]
+        several = per_trial.nunique() > 1
+        several |= keys["source_id"].isna().groupby(keys["trial_id"], dropna=False).any()
+        wanted = several[several].index
+        for p in parts:
+            frames = [f[f["trial_id"].isin(wanted)] for f in map(pd.read_pickle, p.spilled.get(t, ()))]
+            frames = [f for f in frames if len(f)]
+            if frames:
+                p.tables[t] = pd.concat(frames, ignore_index=True)
 
 
 def _drop_duplicate_records(parts: list[Partition]) -> list[Dataset]:
@@ -164,6 +218,7 @@ def combine(parts: list[Partition], config: Config, skipped: list[str]) -> RunRe
     rules = selected_rules(config)
     _, cross_rules = _split(rules)
     t0 = time.perf_counter()
+    _read_back(parts)
     duplicates = _drop_duplicate_records(parts)
     tables = {}
     for t in TABLES:
@@ -181,11 +236,20 @@ def combine(parts: list[Partition], config: Config, skipped: list[str]) -> RunRe
 
 def run(paths: Iterable[str], config: Config, limits=None, chunk_records: int = DEFAULT_CHUNK_RECORDS,
         progress: Callable[[int], Callable[[str], None]] | None = None,
-        observe: Callable[[Dataset], None] | None = None) -> RunResult:
-    """Validate everything under `paths` on this machine: one partition, read and checked chunk by chunk.
-    `progress(total_files)` may return a callback that is called after each file."""
-    from trialguard import ingest
+        observe: Callable[[Dataset], None] | None = None, jobs: int = 1) -> RunResult:
+    """Validate everything under `paths` on this machine, read and checked chunk by chunk: in this process, or
+    in `jobs` worker processes (0: one per core when the input is large; see `parallel.worker_count`).
+    `progress(total_files)` may return a callback that is called after each file. An `observe`r sees every
+    chunk, so it keeps the run in this process."""
+    from trialguard import ingest, parallel
 
     files, skipped = ingest.plan(paths, config.exclude)
-    read = functools.partial(ingest.read_files, limits=limits, on_file=progress(len(files)) if progress else None)
-    return combine([check_partition(files, config, read, chunk_records, observe)], config, skipped)
+    on_file = progress(len(files)) if progress else None
+    workers = 1 if observe else parallel.worker_count(jobs, files)
+    with tempfile.TemporaryDirectory(prefix="trialguard-spill-") as spill:
+        if workers > 1:
+            parts = parallel.check_in_processes(files, config, limits, chunk_records, workers, on_file, spill)
+        else:
+            read = functools.partial(ingest.read_files, limits=limits, on_file=on_file)
+            parts = [check_partition(files, config, read, chunk_records, observe, spill)]
+        return combine(parts, config, skipped)

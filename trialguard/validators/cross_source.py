@@ -35,7 +35,7 @@ def _differing(df: pd.DataFrame, keys: list[str], value: str) -> pd.DataFrame:
     return p.sort_values([*keys, "source_id", "o_source_id", "loc"], kind="mergesort").reset_index(drop=True)
 
 
-@rule("TG801", "cohort-size-differs-between-sources", Severity.WARNING, scope="cross",
+@rule("TG801", "cohort-size-differs-between-sources", Severity.WARNING, scope="sources",
       tables=("groups: block == 'cohort'", "trials"),
       summary="Two sources state a different size for the same cohort (or actual enrollment for the same trial).",
       # registry groups (baseline, outcome, ...) belong to one source each; only curated cohorts recur

@@ -143,7 +143,7 @@ def _cohort_key(d: pd.DataFrame) -> pd.Series:
                 "Compared exactly (Decimal) in base units (mg, mL, cells) on the same basis: max(lo) / min(lo) "
                 ">= 10.",
       example="registry '1×10^6 cells/kg', article '1×10^7 cells/kg' for dose level 1",
-      scope="cross", tables=("doses",))
+      scope="sources", tables=("doses",))
 def dose_sources_disagree(ds: Dataset) -> pd.DataFrame:
     d = _with_base(ds.doses)
     d = d[d["trial_id"].fillna("").ne("") & d["base_lo"].gt(0) & d["dimension"].notna()]

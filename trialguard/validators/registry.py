@@ -42,7 +42,8 @@ class Rule:
     rationale: str
     check: Callable[..., pd.DataFrame] | None = None  # None for rules raised elsewhere (ingestion, schema)
     example: str = ""
-    scope: str = "trial"  # trial: looks inside one trial; cross: compares trials or sources
+    # trial: looks inside one trial; sources: compares what two sources say of one trial; cross: compares trials
+    scope: str = "trial"
     tables: tuple[str, ...] = field(default_factory=tuple)  # cross rules: "table" or "table: <rows query>"
 
     @property

@@ -1,0 +1,92 @@
+"""The local engine on several processes gives exactly the one-process findings and accounting."""
+
+import functools
+import json
+import shutil
+
+import pytest
+
+from bench.generate import generate
+from trialguard import engine, ingest, parallel
+from trialguard.config import Config
+
+COLUMNS = ["rule", "severity", "trial_id", "source_id", "file", "loc", "message", "fingerprint"]
+
+
+def outcome(result):
+    rec = result.dataset.records
+    return result.findings[COLUMNS].values.tolist(), (rec.read, rec.checked, rec.rejected)
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    """Four files of generated studies with faults, plus a copy of the first file at the end: every record of
+    the copy is a duplicate id whose first occurrence sits in another partition."""
+    folder = tmp_path_factory.mktemp("generated")
+    generate(80, folder, fault_rate=0.25, per_file=20)
+    shutil.copy(folder / "ctg-studies-00000.json", folder / "ctg-studies-99999.json")
+    return folder
+
+
+def test_processes_match_one_process_on_a_generated_dataset(generated):
+    one = engine.run([str(generated)], Config(), chunk_records=40, jobs=1)
+    three = engine.run([str(generated)], Config(), chunk_records=40, jobs=3)
+    assert outcome(three) == outcome(one)
+    findings, accounting = outcome(one)
+    assert accounting == (100, 80, 20)
+    assert sum(f[0] == "TG007" for f in findings) == 20
+    assert {f[0][:3] for f in findings} >= {"TG2", "TG3", "TG6"}  # the injected faults are found
+
+
+def test_processes_match_one_process_on_the_fixtures():
+    paths = ["fixtures/ctgov", "fixtures/seeds"]
+    assert outcome(engine.run(paths, Config(), jobs=2)) == outcome(engine.run(paths, Config(), jobs=1))
+
+
+def test_progress_sees_every_file_once(generated):
+    seen = []
+    engine.run([str(generated)], Config(select=("TG3",)), jobs=2, progress=lambda total: seen.append)
+    assert sorted(seen) == sorted(str(p) for p in generated.glob("*.json"))
+
+
+def test_auto_jobs_stay_in_process_for_small_inputs(generated):
+    files = [str(p) for p in sorted(generated.glob("*.json"))]
+    assert parallel.worker_count(0, files) == 1
+    assert parallel.worker_count(4, files) == 4
+    assert parallel.worker_count(64, files) == len(files)
+
+
+def test_partitions_keep_order_and_cover_all(tmp_path):
+    files = []
+    for i, size in enumerate([10, 10, 1000, 10, 10, 10]):
+        p = tmp_path / f"{i}.json"
+        p.write_bytes(b"x" * size)
+        files.append(str(p))
+    groups = parallel.partition_files(files, 3)
+    assert [f for g in groups for f in g] == files
+    assert len(groups) <= 3
+
+
+def curated(folder, source, trial, dose):
+    (folder / f"{source}.json").write_text(json.dumps({
+        "source": {"id": source, "kind": "journal", "published": "2024-01"},
+        "trials": [{"id": trial, "cohorts": [{"id": "dose-level-1", "doses": [
+            {"dose": dose, "quote": f"patients received {dose}"}]}]}]}), encoding="utf-8")
+
+
+def test_dose_rows_spill_to_disk_and_come_back_only_for_trials_with_two_sources(tmp_path):
+    """TG505 compares the doses two sources give one cohort. Doses of a trial with one source cannot disagree,
+    so the engine keeps them on disk, not in memory, and reads back only trials reported twice."""
+    curated(tmp_path, "a1", "NCT00000001", "1×10^6 cells/kg")
+    curated(tmp_path, "b2", "NCT00000002", "5 mg/kg")  # one source only
+    curated(tmp_path, "c3", "NCT00000001", "1×10^7 cells/kg")
+    result = engine.run([str(tmp_path)], Config(select=("TG505",)), chunk_records=1)
+    assert list(zip(result.findings["rule"], result.findings["source_id"], result.findings["loc"])) == [
+        ("TG505", "c3", "/trials/0/cohorts/0/doses/0")]
+    assert sorted(result.dataset.doses["source_id"]) == ["a1", "c3"]
+    files = [str(p) for p in sorted(tmp_path.glob("*.json"))]
+    read = functools.partial(ingest.read_files)
+    in_memory = engine.combine([engine.check_partition(files, Config(select=("TG505",)), read, 1)],
+                               Config(select=("TG505",)), [])  # the Dask engine keeps them in memory
+    assert outcome(in_memory) == outcome(result)
+    assert sorted(in_memory.dataset.doses["source_id"]) == ["a1", "b2", "c3"]

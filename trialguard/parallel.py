@@ -1,0 +1,98 @@
+"""Checking partitions of the input on several cores of this machine.
+
+The local engine's unit of parallel work is the same as the Dask engine's: a contiguous run of files
+(`partition_files`) read and checked by `engine.check_partition` in a worker process; the parent combines
+the partitions in input order (`engine.combine`), so findings are identical to a one-process run.
+
+Workers start from a fork server that has already imported trialguard, so each costs a fork rather than a
+fresh interpreter, and no worker inherits the parent's threads (forking a threaded process can deadlock).
+"""
+
+from __future__ import annotations
+
+import functools
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from typing import Callable
+
+from trialguard.config import Config
+from trialguard.ingest.context import Limits
+
+# Below this many input bytes a run is quicker in one process than with workers to start.
+PARALLEL_MIN_BYTES = 32 * 1024 * 1024
+PARTITIONS_PER_JOB = 4  # more, smaller partitions even out uneven files and move the progress bar ...
+PARTITION_MIN_BYTES = 8 * 1024 * 1024  # ... but each partition costs a few fixed seconds of rule setup
+
+
+def available_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def file_sizes(files: list[str]) -> list[int]:
+    return [max(os.path.getsize(f), 1) if os.path.isfile(f) else 1 for f in files]
+
+
+def partition_files(files: list[str], parts: int) -> list[list[str]]:
+    """Contiguous slices of `files` with roughly equal total bytes (order is kept, so duplicate ids resolve
+    the same way as in a sequential run)."""
+    if not files:
+        return []
+    sizes = file_sizes(files)
+    target = sum(sizes) / max(1, parts)
+    out, cur, acc = [], [], 0
+    for f, s in zip(files, sizes):
+        if cur and acc + s > target * (len(out) + 1) and len(out) < parts - 1:
+            out.append(cur)
+            cur = []
+        cur.append(f)
+        acc += s
+    out.append(cur)
+    return out
+
+
+def worker_count(jobs: int, files: list[str]) -> int:
+    """How many worker processes a run uses: `jobs` (0 = every available core, and only for inputs big enough
+    to repay starting workers), never more than there are files."""
+    if jobs == 0:
+        if sum(file_sizes(files)) < PARALLEL_MIN_BYTES:
+            return 1
+        jobs = available_cores()
+    return max(1, min(jobs, len(files)))
+
+
+def check_files(files: list[str], config: Config, limits: Limits | None, chunk_records: int,
+                spill: str | None = None):
+    """One partition, read and checked where this runs (a worker process, a Dask worker)."""
+    from trialguard import engine, ingest
+
+    read = functools.partial(ingest.read_files, limits=limits)
+    return engine.check_partition(files, config, read, chunk_records, spill=spill)
+
+
+def _pool_context():
+    methods = multiprocessing.get_all_start_methods()
+    if "forkserver" not in methods:  # Windows
+        return multiprocessing.get_context("spawn")
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["trialguard.engine", "trialguard.ingest", "trialguard.validators"])
+    return ctx
+
+
+def check_in_processes(files: list[str], config: Config, limits: Limits | None, chunk_records: int, workers: int,
+                       on_file: Callable[[str], None] | None = None, spill: str | None = None) -> list:
+    """Check `files` in `workers` processes; the partitions come back in input order. `on_file` is called for
+    each file of a partition when that partition is done."""
+    parts = min(workers * PARTITIONS_PER_JOB, sum(file_sizes(files)) // PARTITION_MIN_BYTES)
+    groups = partition_files(files, max(workers, parts))
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
+        futures = [pool.submit(check_files, g, config, limits, chunk_records, spill) for g in groups]
+        for group, future in zip(groups, futures):
+            future.result()  # in order: the bar advances as the earliest unfinished partition completes
+            for f in group:
+                if on_file:
+                    on_file(f)
+        return [f.result() for f in futures]
