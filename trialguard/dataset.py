@@ -1,7 +1,7 @@
 """The canonical tables every adapter produces and every rule reads.
 
 A Dataset is a bundle of long pandas tables (one row per fact) plus the record accounting. Adapters
-append plain dict rows through a `DatasetBuilder`; rules never see a file format. Every row carries its
+append rows through a `DatasetBuilder`; rules never see a file format. Every row carries its
 provenance: `trial_id`, `source_id`, `file` (path as given on the command line) and `loc` (a JSON pointer,
 an XML path, or a character span `chars:START-END` in a text). Numbers reported as text keep that text
 (`*_text` columns) so that rounding checks know how many decimals were written.
@@ -9,8 +9,9 @@ an XML path, or a character span `chars:START-END` in a text). Numbers reported 
 
 from __future__ import annotations
 
+from collections import namedtuple
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Callable, Iterable, Sequence
 
 import pandas as pd
 import pyarrow as pa
@@ -207,34 +208,45 @@ _ARROW_TYPES = {"str": pa.large_string(), "Int64": pa.int64(), "float64": pa.flo
 _ARROW_SCHEMAS = {name: pa.schema([(c, _ARROW_TYPES[t]) for c, t in cols.items()]) for name, cols in TABLES.items()}
 
 
-def _from_arrow(name: str, rows: list[dict]) -> pd.DataFrame:
-    """Arrow reads the row dicts into typed columns in one pass of compiled code; the `str` dtype stores
-    Arrow strings anyway, so the text columns are handed over as they are."""
-    table = pa.Table.from_pylist(rows, schema=_ARROW_SCHEMAS[name])
-    cols = {}
-    for c, t in TABLES[name].items():
+# Table name -> the type of one row while a table is being built: a tuple of the table's columns in order
+# (each defaulting to None), so a chunk's columns are one zip(*rows) away and no per-row dict is kept.
+ROWS = {name: namedtuple(f"{name}_row", cols, defaults=(None,) * len(cols)) for name, cols in TABLES.items()}
+
+
+def _from_columns(name: str, columns: Sequence[Sequence], rows: Callable[[], list[dict]]) -> pd.DataFrame:
+    """Arrow reads each column's values into a typed array in one pass of compiled code; the `str` dtype
+    stores Arrow strings anyway, so the text columns are handed over as they are.
+
+    Rows Arrow will not convert as they are (a number in a text column, a fraction in an integer column)
+    take pandas' object path (`from_records` + `astype`), so they are converted, or refused, as always."""
+    cols = TABLES[name]
+    try:
+        table = pa.Table.from_arrays(list(columns), schema=_ARROW_SCHEMAS[name])
+    except (pa.ArrowException, OverflowError):
+        return pd.DataFrame.from_records(rows(), columns=list(cols)).astype(cols)
+    out = {}
+    for c, t in cols.items():
         col = table.column(c)
-        cols[c] = col.to_numpy() if t == "float64" else pd.array(col, dtype=t)
-    return pd.DataFrame(cols)
+        out[c] = col.to_numpy() if t == "float64" else pd.array(col, dtype=t)
+    return pd.DataFrame(out)
 
 
 def frame(name: str, rows: list[dict]) -> pd.DataFrame:
-    """Rows (dicts with any subset of the table's columns) as a table with the canonical columns and dtypes.
-
-    The columns are built by Arrow straight from the row dicts: an object frame cast afterwards (pandas'
-    `from_records` + `astype`) holds every value twice and walks them twice, which dominated chunk building.
-    Rows Arrow will not convert as they are (a number in a text column, a fraction in an integer column) take
-    that older path, so they are converted, or refused, exactly as before."""
+    """Rows (dicts with any subset of the table's columns) as a table with the canonical columns and dtypes."""
     if not rows:
         return empty_table(name)
     cols = TABLES[name]
     unknown = set().union(*rows) - cols.keys()
     if unknown:
         raise KeyError(f"unknown columns for table {name!r}: {sorted(unknown)}")
-    try:
-        return _from_arrow(name, rows)
-    except (pa.ArrowException, OverflowError):
-        return pd.DataFrame.from_records(rows, columns=list(cols)).astype(cols)
+    return _from_columns(name, [[r.get(c) for r in rows] for c in cols], lambda: rows)
+
+
+def tuples_frame(name: str, rows: list[tuple]) -> pd.DataFrame:
+    """Rows of `ROWS[name]` (full tuples in column order) as a table: one transposition gives the columns."""
+    if not rows:
+        return empty_table(name)
+    return _from_columns(name, list(zip(*rows)), lambda: [r._asdict() for r in rows])
 
 
 @dataclass
@@ -289,13 +301,19 @@ class Dataset:
 
 
 class DatasetBuilder:
-    """Collects plain dict rows per table while an adapter walks a document."""
+    """Collects rows per table while an adapter walks a document, as `ROWS` tuples (see `add`)."""
 
     def __init__(self) -> None:
-        self.rows: dict[str, list[dict]] = {t: [] for t in TABLES}
+        self.rows: dict[str, list[tuple]] = {t: [] for t in TABLES}
 
-    def add(self, table: str, **row) -> None:
-        self.rows[table].append(row)
+    def add(self, table: str, *values, **row) -> None:
+        """One row: leading columns by position (the provenance ids), the others by name; columns not given
+        are empty. Hot loops append `ROWS[table](...)` to `rows[table]` themselves, skipping this call."""
+        try:
+            self.rows[table].append(ROWS[table](*values, **row))
+        except TypeError:
+            unknown = sorted(row.keys() - TABLES[table].keys())
+            raise KeyError(f"unknown columns for table {table!r}: {unknown}") from None
 
     def extend(self, other: "DatasetBuilder") -> None:
         for t, rows in other.rows.items():
@@ -303,7 +321,7 @@ class DatasetBuilder:
 
     def build(self, records: Accounting | None = None, rejections=None, inputs=()) -> Dataset:
         return Dataset(
-            tables={t: frame(t, rows) for t, rows in self.rows.items()},
+            tables={t: tuples_frame(t, rows) for t, rows in self.rows.items()},
             rejections=rejections,
             records=records or Accounting(),
             inputs=list(inputs),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Callable
 
 from trialguard.dataset import TABLES, Accounting, Dataset, DatasetBuilder
@@ -33,19 +34,33 @@ class RecordError(Exception):
 
 
 INT64_MAX = 2**63 - 1
-# table -> its whole-number columns: a value there must fit the column, or building the chunk would fail
-_INT_COLUMNS = {t: tuple(c for c, dtype in cols.items() if dtype == "Int64") for t, cols in TABLES.items()}
+# table -> positions of its whole-number columns: a value there must fit the column, or building the chunk would fail
+_INT_COLUMNS = {t: tuple(i for i, dtype in enumerate(cols.values()) if dtype == "Int64") for t, cols in TABLES.items()}
+
+
+_INT_TYPES = frozenset({int, type(None)})
+
+
+def _misfits(column: list) -> bool:
+    """Whether a column holds a value other than None or an int within 64 bits."""
+    if not _INT_TYPES.issuperset(map(type, column)):
+        return True
+    ints = [v for v in column if v is not None]
+    return bool(ints) and (min(ints) < -INT64_MAX or max(ints) > INT64_MAX)
 
 
 def misfit(b: DatasetBuilder) -> tuple[str, str, object] | None:
     """(loc, column, value) of the first whole-number value that does not fit a 64-bit column. Adapters turn
     such numbers into text; this is the net that keeps one record from failing a whole chunk."""
-    for table, cols in _INT_COLUMNS.items():
-        for row in b.rows[table]:
-            for c in cols:
-                v = row.get(c)
+    for table, positions in _INT_COLUMNS.items():
+        rows = b.rows[table]
+        if not any(_misfits(list(map(itemgetter(i), rows))) for i in positions):
+            continue  # the common case, checked column by column at C speed; the loop below finds the culprit
+        for row in rows:
+            for i in positions:
+                v = row[i]
                 if v is not None and (type(v) is not int or not -INT64_MAX <= v <= INT64_MAX):
-                    return row.get("loc") or "", c, v
+                    return row.loc or "", row._fields[i], v
     return None
 
 

@@ -48,6 +48,8 @@ def parse_float(text) -> float | None:
     """'30,600' -> 30600.0, '.17' -> 0.17, '30.' -> 30.0; 'NA', '<0.001', '', '1e999' -> None."""
     if type(text) is str:
         return _float_text(text)
+    if text is None:
+        return None
     return _float_of(_decimal(text))
 
 
@@ -56,6 +58,8 @@ def parse_int(text) -> int | None:
     (checked on the exponent first, so '1e999999999' costs nothing) or anything else."""
     if type(text) is str:
         return _int_text(text)
+    if text is None:
+        return None
     return _int_of(_decimal(text))
 
 

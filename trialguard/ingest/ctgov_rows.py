@@ -8,13 +8,16 @@ are counts and which are statistics, which denominator applies, how dispersion i
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
-from trialguard.dataset import DatasetBuilder
+from trialguard.dataset import ROWS, DatasetBuilder
 from trialguard.ingest import ctgov_common as cc
 
+# A record's provenance columns, the first three of every table: (trial_id, source_id, file).
+Ids = tuple[str, str, str]
 
-@dataclass
-class Measurement:
+
+class Measurement(NamedTuple):  # a tuple: results records hold tens of thousands
     loc: str
     group_id: str
     value: str | None
@@ -48,62 +51,67 @@ class Measure:
     classes: list[MeasureClass] = field(default_factory=list)
 
 
-def add_measure(b: DatasetBuilder, ids: dict, m: Measure) -> None:
-    """One counts or stats row per category x group of a baseline characteristic or outcome measure."""
+def add_measure(b: DatasetBuilder, ids: Ids, m: Measure) -> None:
+    """One counts or stats row per category x group of a baseline characteristic or outcome measure. These
+    loops make most of a results record's rows: each row is one tuple appended to its table."""
     param = cc.param_token(m.param)
     table = cc.measure_table(param, m.unit)
     percent = table == "counts" and param not in cc.COUNT_PARAMS and cc.is_percent_unit(m.unit)
     disp, ci_pct = cc.dispersion(m.dispersion)
+    parse_int, parse_float = cc.parse_int, cc.parse_float
+    append = b.rows[table].append
+    Count, Stat = ROWS["counts"], ROWS["stats"]
     for cls in m.classes:
         denoms = cls.denoms or m.denoms
-        flags = (None, None)
         if table == "counts":
             flags = cc.partition_flags(m.block, m.title, [c.title for c in m.classes],
                                        [cat.title for cat in cls.categories])
             # a group with a count not given ('NA') cannot be summed: its flags stay unknown
             unsummable = {x.group_id for cat in cls.categories for x in cat.measurements
-                          if cc.parse_int(x.value) is None}
-        for cat in cls.categories:
-            for x in cat.measurements:
-                # one dict per row, built in one call: this loop makes most of a results record's rows
-                denom_text = denoms.get(x.group_id)
-                if table == "counts":
-                    exhaustive, exclusive = (None, None) if x.group_id in unsummable else flags
-                    b.add("counts", **ids, loc=x.loc, block=m.block, measure=m.title, class_title=cls.title,
-                          category=cat.title, group_id=x.group_id,
-                          count=None if percent else cc.parse_int(x.value),
-                          count_text=None if percent else x.value,
-                          percent_text=x.value if percent else None,
-                          denom=cc.parse_int(denom_text), denom_text=denom_text,
-                          exhaustive=exhaustive, exclusive=exclusive)
-                else:
-                    b.add("stats", **ids, loc=x.loc, block=m.block, measure=m.title, class_title=cls.title,
-                          category=cat.title, group_id=x.group_id, param=param,
-                          value=cc.parse_float(x.value), value_text=x.value,
-                          dispersion=disp, ci_pct=ci_pct,
-                          spread=cc.parse_float(x.spread), spread_text=x.spread,
-                          lower=cc.parse_float(x.lower), lower_text=x.lower,
-                          upper=cc.parse_float(x.upper), upper_text=x.upper,
-                          unit=m.unit, n=cc.parse_int(denom_text), time_frame=m.time_frame)
+                          if parse_int(x.value) is None}
+            for cat in cls.categories:
+                for loc, gid, value, *_ in cat.measurements:
+                    denom_text = denoms.get(gid)
+                    exhaustive, exclusive = (None, None) if gid in unsummable else flags
+                    append(Count(*ids, loc=loc, block=m.block, measure=m.title, class_title=cls.title,
+                                 category=cat.title, group_id=gid,
+                                 count=None if percent else parse_int(value),
+                                 count_text=None if percent else value,
+                                 percent_text=value if percent else None,
+                                 denom=parse_int(denom_text), denom_text=denom_text,
+                                 exhaustive=exhaustive, exclusive=exclusive))
+        else:
+            for cat in cls.categories:
+                for loc, gid, value, spread, lower, upper in cat.measurements:
+                    denom_text = denoms.get(gid)
+                    append(Stat(*ids, loc=loc, block=m.block, measure=m.title, class_title=cls.title,
+                                category=cat.title, group_id=gid, param=param,
+                                value=parse_float(value), value_text=value,
+                                dispersion=disp, ci_pct=ci_pct,
+                                spread=parse_float(spread), spread_text=spread,
+                                lower=parse_float(lower), lower_text=lower,
+                                upper=parse_float(upper), upper_text=upper,
+                                unit=m.unit, n=parse_int(denom_text), time_frame=m.time_frame))
 
 
-def add_groups(b: DatasetBuilder, ids: dict, block: str, groups: list[tuple[str, str, str | None, str | None]],
+def add_groups(b: DatasetBuilder, ids: Ids, block: str, groups: list[tuple[str, str, str | None, str | None]],
                denoms: dict[str, str] | None = None) -> None:
     """Result groups of one block: (loc, id, title, description). In the baseline block the group titled
     Total is marked, and the arm groups are its parts (the registry computes it as their sum)."""
     denoms = denoms or {}
     total = next((gid for _, gid, title, _ in groups if cc.is_total_group(title)), None) if block == "baseline" \
         else None
+    append, Group = b.rows["groups"].append, ROWS["groups"]
     for loc, gid, title, desc in groups:
         is_total = gid == total if block == "baseline" else None
-        b.add("groups", **ids, loc=loc, block=block, group_id=gid, title=title, description=desc,
-              n=cc.parse_int(denoms.get(gid)), n_text=denoms.get(gid),
-              parent=total if total and gid != total else None,
-              parts_exhaustive=True if is_total else None, is_total=is_total)
+        n_text = denoms.get(gid)
+        append(Group(*ids, loc=loc, block=block, group_id=gid, title=title, description=desc,
+                     n=cc.parse_int(n_text), n_text=n_text, parent=total if total and gid != total else None,
+                     parts_exhaustive=True if is_total else None, is_total=is_total))
 
 
-def add_trial_source(b: DatasetBuilder, ids: dict, loc: str, title: str | None, dates: dict) -> None:
+def add_trial_source(b: DatasetBuilder, ids: Ids, loc: str, title: str | None, dates: dict) -> None:
     """The registry entry as a source document, published when first posted."""
-    nct = ids["trial_id"]
-    b.add("sources", **ids, loc=loc, kind="registry", title=title, publisher=cc.PUBLISHER,
+    nct = ids[0]
+    b.add("sources", *ids, loc=loc, kind="registry", title=title, publisher=cc.PUBLISHER,
           published=dates.get("first_posted"), url=cc.study_url(nct))

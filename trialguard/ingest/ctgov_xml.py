@@ -20,7 +20,7 @@ from defusedxml.common import DefusedXmlException
 from trialguard.dataset import DatasetBuilder
 from trialguard.ingest import ctgov_common as cc
 from trialguard.ingest.context import IngestContext, RecordError
-from trialguard.ingest.ctgov_rows import Category, Measure, MeasureClass, Measurement, add_groups, add_measure, \
+from trialguard.ingest.ctgov_rows import Category, Ids, Measure, MeasureClass, Measurement, add_groups, add_measure, \
     add_trial_source
 from trialguard.validators import ingestion as tg0
 
@@ -75,7 +75,7 @@ def read(ctx: IngestContext, name: str, data: bytes) -> None:
     nct = (root.findtext("id_info/nct_id") or "").strip()
 
     def fill(b: DatasetBuilder) -> None:
-        map_study(b, {"trial_id": nct, "source_id": f"ctgov:{nct}", "file": name}, root)
+        map_study(b, (nct, f"ctgov:{nct}", name), root)
 
     ctx.record(name, ROOT, "trial", nct, fill, id_field="id_info/nct_id")
 
@@ -126,12 +126,12 @@ def whole(elem: Element, attr: str, path: str) -> int | None:
 # ---------------------------------------------------------------- mapping
 
 
-def map_study(b: DatasetBuilder, ids: dict, root: Element) -> None:
+def map_study(b: DatasetBuilder, ids: Ids, root: Element) -> None:
     add_trial(b, ids, root)
     for tag, field_name in (("brief_summary", "brief_summary"), ("detailed_description", "detailed_description")):
         t = textblock(root, tag)
         if t:
-            b.add("texts", **ids, loc=f"{ROOT}/{tag}/textblock", field=field_name, text=t)
+            b.add("texts", *ids, loc=f"{ROOT}/{tag}/textblock", field=field_name, text=t)
     add_arms(b, ids, root)
     results, rpath = child(root, "clinical_results", ROOT)
     if results is None:
@@ -142,7 +142,7 @@ def map_study(b: DatasetBuilder, ids: dict, root: Element) -> None:
     add_adverse_events(b, ids, *child(results, "reported_events", rpath))
 
 
-def add_trial(b: DatasetBuilder, ids: dict, root: Element) -> None:
+def add_trial(b: DatasetBuilder, ids: Ids, root: Element) -> None:
     dates: dict[str, str | None] = {}
     for canon, tags in DATE_ELEMENTS.items():
         el = next((e for e in (root.find(t) for t in tags) if e is not None), None)
@@ -159,24 +159,24 @@ def add_trial(b: DatasetBuilder, ids: dict, root: Element) -> None:
             raise RecordError(f"{ROOT}/enrollment", f"{ROOT}/enrollment: expected a whole number, found "
                               f"{enrollment.text.strip()!r:.40}")
     title = text(root, "brief_title")
-    b.add("trials", **ids, loc=ROOT, title=title, status=cc.status_token(text(root, "overall_status")),
+    b.add("trials", *ids, loc=ROOT, title=title, status=cc.status_token(text(root, "overall_status")),
           phase=cc.join_phases(phases), study_type=cc.enum_token(text(root, "study_type")), **dates,
           enrollment=count, enrollment_type=cc.date_type(enrollment.get("type")) if enrollment is not None else None)
     add_trial_source(b, ids, f"{ROOT}/id_info", title, dates)
 
 
-def add_arms(b: DatasetBuilder, ids: dict, root: Element) -> None:
+def add_arms(b: DatasetBuilder, ids: Ids, root: Element) -> None:
     for arm, path in kids(root, "arm_group", ROOT):
         label, desc = text(arm, "arm_group_label"), text(arm, "description")
-        b.add("groups", **ids, loc=path, block="arms", group_id=label, title=label, description=desc)
+        b.add("groups", *ids, loc=path, block="arms", group_id=label, title=label, description=desc)
         if desc:
-            b.add("texts", **ids, loc=f"{path}/description", field="arm_description", group_id=label, text=desc)
+            b.add("texts", *ids, loc=f"{path}/description", field="arm_description", group_id=label, text=desc)
     for iv, path in kids(root, "intervention", ROOT):
         name, desc = text(iv, "intervention_name"), text(iv, "description")
         gid = cc.intervention_label(text(iv, "intervention_type"), name)
-        b.add("groups", **ids, loc=path, block="interventions", group_id=gid, title=name, description=desc)
+        b.add("groups", *ids, loc=path, block="interventions", group_id=gid, title=name, description=desc)
         if desc:
-            b.add("texts", **ids, loc=f"{path}/description", field="intervention_description", group_id=gid,
+            b.add("texts", *ids, loc=f"{path}/description", field="intervention_description", group_id=gid,
                   text=desc)
 
 
@@ -212,7 +212,7 @@ def measure_classes(measure: Element | None, path: str) -> list[MeasureClass]:
     return classes
 
 
-def add_flow(b: DatasetBuilder, ids: dict, flow: Element | None, path: str) -> None:
+def add_flow(b: DatasetBuilder, ids: Ids, flow: Element | None, path: str) -> None:
     if flow is None:
         return
     add_groups(b, ids, "flow", result_groups(flow, path))
@@ -227,11 +227,11 @@ def add_flow(b: DatasetBuilder, ids: dict, flow: Element | None, path: str) -> N
                 parts, partspath = child(item, "participants_list", ipath)
                 for x, xpath in kids(parts, "participants", partspath):
                     n_text = x.get("count")
-                    b.add("flow", **ids, loc=xpath, period=p, period_title=title, kind=kind, milestone=label,
+                    b.add("flow", *ids, loc=xpath, period=p, period_title=title, kind=kind, milestone=label,
                           group_id=x.get("group_id"), n=cc.parse_int(n_text), n_text=n_text)
 
 
-def add_baseline(b: DatasetBuilder, ids: dict, base: Element | None, path: str) -> None:
+def add_baseline(b: DatasetBuilder, ids: Ids, base: Element | None, path: str) -> None:
     if base is None:
         return
     denoms = analyzed_counts(base)
@@ -242,7 +242,7 @@ def add_baseline(b: DatasetBuilder, ids: dict, base: Element | None, path: str) 
                                     text(m, "units"), None, denoms, measure_classes(m, mpath)))
 
 
-def add_outcomes(b: DatasetBuilder, ids: dict, outcomes: Element | None, path: str) -> None:
+def add_outcomes(b: DatasetBuilder, ids: Ids, outcomes: Element | None, path: str) -> None:
     for i, (om, opath) in enumerate(kids(outcomes, "outcome", path)):
         block = f"outcome/{i}"
         measure, mpath = child(om, "measure", opath)
@@ -255,7 +255,7 @@ def add_outcomes(b: DatasetBuilder, ids: dict, outcomes: Element | None, path: s
         al, alpath = child(om, "analysis_list", opath)
         for an, apath in kids(al, "analysis", alpath):
             est, lo, hi = text(an, "param_value"), text(an, "ci_lower_limit"), text(an, "ci_upper_limit")
-            b.add("analyses", **ids, loc=apath, block=block,
+            b.add("analyses", *ids, loc=apath, block=block,
                   group_ids=" ".join((g.text or "").strip() for g in an.findall("group_id_list/group_id")),
                   method=text(an, "method"), param=text(an, "param_type"), estimate=cc.parse_float(est),
                   estimate_text=est, ci_pct=text(an, "ci_percent"), ci_sides=cc.ci_sides(text(an, "ci_n_sides")),
@@ -263,7 +263,7 @@ def add_outcomes(b: DatasetBuilder, ids: dict, outcomes: Element | None, path: s
                   p_text=text(an, "p_value"))
 
 
-def add_adverse_events(b: DatasetBuilder, ids: dict, events: Element | None, path: str) -> None:
+def add_adverse_events(b: DatasetBuilder, ids: Ids, events: Element | None, path: str) -> None:
     """The first category, titled Total, holds each group's totals; the others hold terms by organ system."""
     if events is None:
         return
@@ -281,7 +281,7 @@ def add_adverse_events(b: DatasetBuilder, ids: dict, events: Element | None, pat
                 deaths = total and "mortality" in (term or "").lower()
                 kind = "deaths" if deaths else "total" if total else "term"
                 for x, xpath in kids(ev, "counts", epath):
-                    b.add("adverse_events", **ids, loc=xpath, kind=kind, serious=None if deaths else serious,
+                    b.add("adverse_events", *ids, loc=xpath, kind=kind, serious=None if deaths else serious,
                           term=None if total else term, organ_system=None if total else organ,
                           group_id=x.get("group_id"), affected=whole(x, "subjects_affected", xpath),
                           at_risk=whole(x, "subjects_at_risk", xpath), events=whole(x, "events", xpath))

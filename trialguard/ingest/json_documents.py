@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import gc
+import re
+from contextlib import contextmanager
+
 import numpy as np
 import orjson
 
@@ -23,6 +27,7 @@ def depth_exceeds(obj, limit: int) -> bool:
     return False
 
 
+_ESCAPE_PAIR = re.compile(rb'\\[\\"]')  # an escaped backslash or quote, matched left to right
 _NOT_STRUCTURE = bytes(c for c in range(256) if c not in b'[]{}"')
 _DEPTH_STEP = np.zeros(256, dtype=np.int8)
 _DEPTH_STEP[[ord("["), ord("{")]] = 1
@@ -31,16 +36,16 @@ _DEPTH_STEP[[ord("]"), ord("}")]] = -1
 
 def nesting_bound(data: bytes) -> int:
     """An upper bound on the container nesting depth of a JSON text, computed from its raw bytes by a few
-    C-speed passes (bytes.replace and translate, numpy scans) instead of a Python walk over every
+    C-speed passes (a regex substitution, bytes.translate, numpy scans) instead of a Python walk over every
     parsed container. It is the real depth whenever the text is valid JSON, so a document whose bound is
     within the limit needs no walk at all.
 
     Brackets inside strings do not count. Backslashes occur only inside strings, as escape pairs read left
-    to right: removing every double backslash, then every backslash-quote, leaves exactly the quotes that
-    delimit strings, and a running parity of those quotes says which brackets are inside one. UTF-8 multi-byte
+    to right: removing every escaped backslash and escaped quote leaves exactly the quotes that delimit
+    strings, and a running parity of those quotes says which brackets are inside one. UTF-8 multi-byte
     characters never contain ASCII bytes, so working on bytes is exact."""
     if b"\\" in data:
-        data = data.replace(b"\\\\", b"").replace(b'\\"', b"")
+        data = _ESCAPE_PAIR.sub(b"", data)
     structure = np.frombuffer(data.translate(None, _NOT_STRUCTURE), dtype=np.uint8)
     if not len(structure):
         return 0
@@ -59,30 +64,56 @@ def too_deep(ctx: IngestContext, name: str, loc: str, depth: int) -> None:
     ctx.reject(tg0.INPUT_LIMIT, name, loc, f"JSON nested {depth} levels deep, {over}", observed=str(depth))
 
 
+@contextmanager
+def gc_paused():
+    """No cyclic garbage collection while orjson builds a document: every container it creates would
+    otherwise trigger collections that re-scan the growing tree (most of the parse time for a large file).
+    No Python code runs inside the parser, so no reference cycle can be left behind."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+_BOM = b"\xef\xbb\xbf"  # a byte-order mark is legal at the start of a UTF-8 file
+
+
 def decode(ctx: IngestContext, name: str, data: bytes, loc: str = ""):
-    """Parse one JSON text; on failure reject it and return None. Nesting is checked on the bytes first
-    (`nesting_bound`); only a document whose bound exceeds the limit has its parsed tree walked."""
+    """Parse one JSON text; on failure reject it and return None. orjson parses the bytes directly (it
+    validates UTF-8 itself, so the text is never decoded to str first); only a failure decodes them, to
+    name the first byte that is not UTF-8. Nesting is checked on the bytes (`nesting_bound`); only a
+    document whose bound exceeds the limit has its parsed tree walked."""
     try:
-        text = data.decode("utf-8-sig")  # a byte-order mark is legal at the start of a UTF-8 file
-    except UnicodeDecodeError as e:
-        ctx.reject(tg0.UNREADABLE_FILE, name, loc, f"not UTF-8 text (byte {e.start}: {data[e.start:e.start+1]!r})")
-        return None
-    limit = ctx.limits.max_json_depth
-    bound = data.count(b"[") + data.count(b"{")  # depth <= opening brackets: enough for small documents
-    if bound > limit:
-        bound = nesting_bound(data)
-    try:
-        obj = orjson.loads(text)
+        with gc_paused():
+            obj = orjson.loads(memoryview(data)[len(_BOM):] if data.startswith(_BOM) else data)
     except orjson.JSONDecodeError as e:
-        if bound > min(limit, PARSER_MAX_DEPTH) and "depth" in str(e):
+        try:
+            data.decode("utf-8-sig")
+        except UnicodeDecodeError as u:
+            ctx.reject(tg0.UNREADABLE_FILE, name, loc,
+                       f"not UTF-8 text (byte {u.start}: {data[u.start:u.start+1]!r})")
+            return None
+        bound = _bound(ctx, data)
+        if bound > min(ctx.limits.max_json_depth, PARSER_MAX_DEPTH) and "depth" in str(e):
             too_deep(ctx, name, loc, bound)
         else:
             ctx.reject(tg0.MALFORMED_DOCUMENT, name, loc, f"invalid JSON: {e}")
         return None
+    limit = ctx.limits.max_json_depth
+    bound = _bound(ctx, data)
     if bound > limit and depth_exceeds(obj, limit):
         too_deep(ctx, name, loc, bound)
         return None
     return obj
+
+
+def _bound(ctx: IngestContext, data: bytes) -> int:
+    """`nesting_bound`, skipped when the document has too few brackets to reach the limit."""
+    bound = data.count(b"[") + data.count(b"{")  # depth <= opening brackets: enough for small documents
+    return nesting_bound(data) if bound > ctx.limits.max_json_depth else bound
 
 
 def read(ctx: IngestContext, name: str, data: bytes) -> None:
@@ -91,10 +122,17 @@ def read(ctx: IngestContext, name: str, data: bytes) -> None:
     if suffix_of(name) in ("ndjson", "jsonl"):
         read_lines(ctx, name, data)
         return
-    obj = decode(ctx, name, data)
-    if obj is None:
-        return
-    read_object(ctx, name, "", obj)
+    # While the parsed tree is walked, it (with everything older) sits in the collector's permanent
+    # generation: collections triggered by the new rows would otherwise traverse its millions of objects
+    # again and again. It is frozen before collection resumes, and handed back afterwards.
+    with gc_paused():
+        obj = decode(ctx, name, data)
+        gc.freeze()
+    try:
+        if obj is not None:
+            read_object(ctx, name, "", obj)
+    finally:
+        gc.unfreeze()
 
 
 def read_lines(ctx: IngestContext, name: str, data: bytes) -> None:

@@ -21,11 +21,11 @@ def source_id_of(name: str) -> str:
 
 def _relocate(b: DatasetBuilder, spans: dict[str, tuple[int, int]]) -> None:
     for rows in b.rows.values():
-        for row in rows:
-            loc = row.get("loc") or ""
+        for i, row in enumerate(rows):
+            loc = row.loc or ""
             span = spans.get(loc) or spans.get(f"{loc}/n") or spans.get(f"{loc}/published")
             if span:
-                row["loc"] = f"chars:{span[0]}-{span[1]}"
+                rows[i] = row._replace(loc=f"chars:{span[0]}-{span[1]}")
 
 
 def read(ctx: IngestContext, name: str, data: bytes) -> None:
