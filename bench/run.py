@@ -103,7 +103,7 @@ def child_floor(folder: Path) -> dict:
 def child_full(folder: Path, out: Path, chunk_records: int, engine_name: str, jobs: int) -> dict:
     from trialguard import engine
     from trialguard.config import Config
-    from trialguard.reports import writers
+    from trialguard.reports import default_formats, writers
 
     memory = TreeMemory()
     t0 = time.perf_counter()
@@ -115,8 +115,9 @@ def child_full(folder: Path, out: Path, chunk_records: int, engine_name: str, jo
     else:
         result = engine.run([str(folder)], cfg, chunk_records=chunk_records, jobs=jobs)
     t1 = time.perf_counter()
-    for name, write in sorted(writers().items()):
-        write(result, out)
+    available = writers()
+    for name in default_formats(available):  # what `validate` writes without --format (html, json)
+        available[name](result, out)
     t2 = time.perf_counter()
     stages = {k: round(v, 3) for k, v in result.timings.items()}
     stages["reports"] = round(t2 - t1, 3)
