@@ -70,3 +70,22 @@ def test_every_rule_is_explained_with_an_example(runner):
     codes = [r["code"] for r in json.loads(runner.invoke(cli, ["rules", "--format", "json"]).output)]
     missing = [c for c in codes if "\nExample:\n" not in runner.invoke(cli, ["explain", c]).output]
     assert missing == []
+
+
+def test_jobs_gives_the_same_findings_file(runner, tmp_path):
+    """`--jobs 2` runs two worker processes; findings.json differs from one process only in its timestamp."""
+    outputs = []
+    for jobs in ("1", "2"):
+        out = tmp_path / jobs
+        result = runner.invoke(cli, ["validate", "fixtures/ctgov", "fixtures/seeds", "--jobs", jobs, "--format", "json",
+                                     "--out", str(out), "-q"])
+        assert result.exit_code == 1, result.output  # the fixtures hold real errors
+        doc = json.loads((out / "findings.json").read_text(encoding="utf-8"))
+        doc.pop("generated_at")
+        outputs.append(doc)
+    assert outputs[0] == outputs[1] and outputs[0]["findings"]
+
+
+def test_negative_jobs_is_usage_error(runner, tmp_path):
+    result = runner.invoke(cli, ["validate", "fixtures/ctgov", "--jobs", "-1", "--out", str(tmp_path)])
+    assert result.exit_code == 2 and "--jobs" in result.output

@@ -2,6 +2,7 @@
 
 import functools
 import json
+import os
 import shutil
 
 import pytest
@@ -90,3 +91,22 @@ def test_dose_rows_spill_to_disk_and_come_back_only_for_trials_with_two_sources(
                                Config(select=("TG505",)), [])  # the Dask engine keeps them in memory
     assert outcome(in_memory) == outcome(result)
     assert sorted(in_memory.dataset.doses["source_id"]) == ["a1", "b2", "c3"]
+
+
+class DiesWhenUnpickled:
+    """Stands in for the limits a worker receives: unpickling it in the worker ends that process at once, as
+    the system's out-of-memory killer would."""
+
+    def __reduce__(self):
+        return os._exit, (9,)
+
+
+def test_a_lost_worker_is_a_one_line_error_not_a_traceback(generated):
+    files = [str(p) for p in sorted(generated.glob("*.json"))]
+    with pytest.raises(parallel.WorkerLost) as lost:
+        parallel.check_in_processes(files, Config(), DiesWhenUnpickled(), 40, 2)
+    assert lost.value.exit_code == 2
+    first = parallel.partition_files(files, 2)[0]
+    assert lost.value.message == (f"a worker process ended while checking {first[0]} and {len(first) - 1} more "
+                                  "file(s), most likely out of memory: run again with fewer --jobs or a smaller "
+                                  "--chunk-records")

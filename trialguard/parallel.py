@@ -14,7 +14,10 @@ import functools
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Callable
+
+import click
 
 from trialguard.config import Config
 from trialguard.ingest.context import Limits
@@ -23,6 +26,12 @@ from trialguard.ingest.context import Limits
 PARALLEL_MIN_BYTES = 32 * 1024 * 1024
 PARTITIONS_PER_JOB = 4  # more, smaller partitions even out uneven files and move the progress bar ...
 PARTITION_MIN_BYTES = 8 * 1024 * 1024  # ... but each partition costs a few fixed seconds of rule setup
+
+
+class WorkerLost(click.ClickException):
+    """A worker process ended without a result (killed, most often by the system when memory ran out)."""
+
+    exit_code = 2
 
 
 def available_cores() -> int:
@@ -91,7 +100,12 @@ def check_in_processes(files: list[str], config: Config, limits: Limits | None, 
     with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
         futures = [pool.submit(check_files, g, config, limits, chunk_records, spill) for g in groups]
         for group, future in zip(groups, futures):
-            future.result()  # in order: the bar advances as the earliest unfinished partition completes
+            try:
+                future.result()  # in order: the bar advances as the earliest unfinished partition completes
+            except BrokenProcessPool:
+                more = f" and {len(group) - 1} more file(s)" if len(group) > 1 else ""
+                raise WorkerLost(f"a worker process ended while checking {group[0]}{more}, most likely out of "
+                                 "memory: run again with fewer --jobs or a smaller --chunk-records") from None
             for f in group:
                 if on_file:
                     on_file(f)
