@@ -48,6 +48,17 @@ def test_primary_completion_after_completion_and_xml_locs():
     assert run("TG602", dataset(trials=[trial(primary_completion="2014-06", completion="2014-06")])).empty
 
 
+def test_start_after_completion_without_primary_completion():
+    rows = [trial(start="2008-12", completion="2007-02"),  # found by the benchmark's injected faults
+            {**trial(start="2008-12", completion="2007-02", primary_completion="2007-01"), "trial_id": "NCT00000002"},
+            {**trial(start="2007-02", completion="2007-02-28"), "trial_id": "NCT00000003"}]  # overlapping: fine
+    f = run("TG607", dataset(trials=rows))
+    assert list(zip(f["trial_id"], f["loc"], f["message"])) == [
+        ("NCT00000001", f"{PS}/statusModule/startDateStruct/date",
+         "The start date 2008-12 is after the completion date 2007-02")]
+    assert run("TG601", dataset(trials=rows[1:2]))["trial_id"].tolist() == ["NCT00000002"]  # reported there
+
+
 def test_posted_before_submitted():
     rows = [trial(first_submitted="2009-03-02", first_posted="2009-02-27",
                   results_first_submitted="2010-01-05", results_first_posted="2010-01-05")]
@@ -136,7 +147,7 @@ def test_follow_up_longer_than_elapsed():
 def test_corpus_date_order_holds():
     from corpus import corpus_dataset, hits
     assert corpus_dataset().trials["primary_completion"].notna().sum() > 15
-    for code in ("TG601", "TG602", "TG603", "TG604", "TG605", "TG610", "TG611"):
+    for code in ("TG601", "TG602", "TG603", "TG604", "TG605", "TG607", "TG610", "TG611"):
         assert hits(code) == [], code
 
 

@@ -232,6 +232,22 @@ def _dated_events(ds: Dataset) -> pd.DataFrame:
     return both[both["lo"].notna() & both["hi"].notna()]
 
 
+@rule("TG607", "start-after-completion", Severity.ERROR,
+      summary="A trial without a primary completion date starts after its (study) completion date.",
+      rationale="start <= completion, compared as intervals. With a primary completion date the same "
+                "contradiction is already TG601 or TG602 (start <= primary completion <= completion), so only "
+                "trials without one are checked here.",
+      example="The start date 2008-12 is after the completion date 2007-02 (no primary completion date)",
+      tables=("trials",))
+def start_after_completion(ds: Dataset) -> pd.DataFrame:
+    found = _order(ds, "start", "completion")
+    if found.empty:
+        return found
+    t = ds.trials[trial_days(ds)["primary_completion_hi"].isna().to_numpy()]
+    without = pd.MultiIndex.from_arrays([t["trial_id"], t["source_id"]])
+    return found[pd.MultiIndex.from_arrays([found["trial_id"], found["source_id"]]).isin(without)]
+
+
 @rule("TG610", "dated-events-out-of-order", Severity.ERROR,
       summary="Dated events of a curated record are in an impossible order (e.g. treated after the data cutoff).",
       rationale="Within one source: enrolled_first <= enrolled_last <= data_cutoff; treated <= data_cutoff; "
