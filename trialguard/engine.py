@@ -103,15 +103,19 @@ def retained_tables(rules: list[Rule]) -> dict[str, str | None]:
     _, cross = _split(rules)
     wanted: dict[str, list[str | None]] = {t: [None] for t in RETAINED}
     for r in cross:
-        for entry in r.tables:
-            name, _, query = entry.partition(":")
-            wanted.setdefault(name.strip(), []).append(query.strip() or None)
+        for name, query in _table_entries(r):
+            wanted.setdefault(name, []).append(query)
     return {t: (None if None in qs else " or ".join(f"({q})" for q in qs))
             for t, qs in ((t, wanted[t]) for t in TABLES if t in wanted)}
 
 
+def _table_entries(rule: Rule) -> list[tuple[str, str | None]]:
+    """(table, rows query or None) of each table a cross rule declares (`"groups: block == 'cohort'"`)."""
+    return [(name.strip(), query.strip() or None) for name, _, query in (e.partition(":") for e in rule.tables)]
+
+
 def _table_names(rule: Rule) -> set[str]:
-    return {entry.partition(":")[0].strip() for entry in rule.tables}
+    return {name for name, _ in _table_entries(rule)}
 
 
 def spilled_tables(rules: list[Rule]) -> set[str]:
@@ -138,6 +142,7 @@ def check_partition(files: list[str], config: Config, read_files: Callable[..., 
     to_disk = spilled_tables(rules) if spill else set()
     kept: dict[str, list[pd.DataFrame]] = {t: [] for t in retain}
     spilled: dict[str, list[str]] = {t: [] for t in to_disk}
+    pairs: dict[str, list[pd.DataFrame]] = {t: [] for t in to_disk}  # the spilled rows' (trial, source)
     found: list[pd.DataFrame] = []
     timings = {"ingest": 0.0, "rules": 0.0}
     clock = [time.perf_counter()]
@@ -155,8 +160,9 @@ def check_partition(files: list[str], config: Config, read_files: Callable[..., 
                 path = Path(spill) / f"{t}-{uuid.uuid4().hex}.pickle"
                 rows.to_pickle(path)
                 spilled[t].append(str(path))
-                rows = _keys(rows)
-            kept[t].append(rows)
+                pairs[t].append(_keys(rows))
+            else:
+                kept[t].append(rows)
         clock[0] = time.perf_counter()
         timings["rules"] += clock[0] - t0
         if observe:  # timed by the observer, not as ingest or rules
@@ -166,7 +172,7 @@ def check_partition(files: list[str], config: Config, read_files: Callable[..., 
     ingested = read_files(files, chunk_records=chunk_records, on_chunk=on_chunk)
     timings["ingest"] += time.perf_counter() - clock[0]
     tables = {t: pd.concat(v, ignore_index=True) for t, v in kept.items() if v}
-    keys = {t: _keys(tables.pop(t)) for t in to_disk if t in tables}
+    keys = {t: _keys(pd.concat(v, ignore_index=True)) for t, v in pairs.items() if v}
     return Partition(concat_findings(found), tables, ingested, timings, spilled, keys)
 
 
