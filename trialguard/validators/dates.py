@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from trialguard.dataset import TRIAL_DATES, Dataset
-from trialguard.dates import date_interval
+from trialguard.dates import date_intervals
 from trialguard.findings import Severity, emit
 from trialguard.validators.derived import per_chunk
 from trialguard.validators.distinct import per_distinct
@@ -49,11 +49,9 @@ def day_bounds(text: pd.Series) -> tuple[pd.Series, pd.Series]:
     distinct text once ("2019-09", "mid-September 2019", "March 20, 2022", ...), and only the distinct texts
     are converted to days."""
     codes, uniq = pd.factorize(text)
-    spans = [date_interval(u) for u in uniq]
     out = []
-    for side in (0, 1):
-        days = pd.to_datetime(pd.Series([sp[side] if sp else None for sp in spans], dtype="object"),
-                              format="%Y-%m-%d", errors="coerce").to_numpy()
+    for side in date_intervals(pd.Series(uniq, dtype="object")):
+        days = pd.to_datetime(side, format="%Y-%m-%d", errors="coerce").to_numpy()
         taken = days[np.maximum(codes, 0)] if len(days) else np.empty(len(codes), dtype=days.dtype)
         taken[codes < 0] = np.datetime64("NaT")
         out.append(pd.Series(taken, index=text.index))
@@ -81,11 +79,13 @@ def date_loc(trials: pd.DataFrame, name: str) -> pd.Series:
     return (loc + "/" + V2_POINTERS[name]).where(v2, loc.str.rstrip("/") + "/" + XML_TAGS[name])
 
 
-def _order(ds: Dataset, earlier: str, later: str) -> pd.DataFrame:
-    """Trials whose `earlier` date is certainly after their `later` date."""
+def _order(ds: Dataset, earlier: str, later: str, among: pd.Series | None = None) -> pd.DataFrame:
+    """Trials (of those `among` marks, if given) whose `earlier` date is certainly after their `later` date."""
     t = ds.trials
     days = trial_days(ds)
     after = days[f"{earlier}_lo"] > days[f"{later}_hi"]
+    if among is not None:
+        after &= among
     if not after.any():
         return emit(t.iloc[:0], message="")
     bad = t[after].copy()
@@ -240,12 +240,7 @@ def _dated_events(ds: Dataset) -> pd.DataFrame:
       example="The start date 2008-12 is after the completion date 2007-02 (no primary completion date)",
       tables=("trials",))
 def start_after_completion(ds: Dataset) -> pd.DataFrame:
-    found = _order(ds, "start", "completion")
-    if found.empty:
-        return found
-    t = ds.trials[trial_days(ds)["primary_completion_hi"].isna().to_numpy()]
-    without = pd.MultiIndex.from_arrays([t["trial_id"], t["source_id"]])
-    return found[pd.MultiIndex.from_arrays([found["trial_id"], found["source_id"]]).isin(without)]
+    return _order(ds, "start", "completion", among=trial_days(ds)["primary_completion_hi"].isna())
 
 
 @rule("TG610", "dated-events-out-of-order", Severity.ERROR,
