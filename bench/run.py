@@ -101,7 +101,7 @@ def child_floor(folder: Path) -> dict:
 
 
 def child_full(folder: Path, out: Path, chunk_records: int, engine_name: str, jobs: int) -> dict:
-    from trialguard import engine
+    from trialguard import engine, parallel
     from trialguard.config import Config
     from trialguard.reports import default_formats, writers
 
@@ -122,10 +122,8 @@ def child_full(folder: Path, out: Path, chunk_records: int, engine_name: str, jo
     stages = {k: round(v, 3) for k, v in result.timings.items()}
     stages["reports"] = round(t2 - t1, 3)
     f = result.findings
-    from trialguard import ingest, parallel
-
     return {
-        "jobs": parallel.worker_count(jobs, ingest.plan([str(folder)])[0]) if engine_name == "local" else jobs or 2,
+        "jobs": parallel.worker_count(jobs, result.dataset.inputs) if engine_name == "local" else jobs or 2,
         "wall_s": t2 - t0,
         "stages": stages,
         "peak_rss_mb": memory.stop(),
