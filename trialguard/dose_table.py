@@ -18,7 +18,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from trialguard.dataset import Dataset, frame
+from trialguard.dataset import TABLES, Dataset, frame
 from trialguard.doses import Dose, find_doses, parse_dose
 
 # Registry text fields that describe what a group received; summaries are left to the claim extractors.
@@ -111,21 +111,42 @@ def doses_in(text: str) -> tuple[tuple[int, int, dict], ...]:
 
 
 def rows_from_text(ds: Dataset) -> pd.DataFrame:
+    """One row per dose span of each candidate text, in candidate order and, within a text, in span order.
+
+    Candidates repeat a few distinct texts (an arm description is listed under every group it names), so the
+    spans are listed once per distinct text and each candidate row is repeated once per span of its text by
+    position (`np.repeat`), instead of building a dict per span and row."""
     cand = _candidates(ds)
     if cand.empty:
         return frame("doses", [])
-    # plain lists: iterating Arrow-backed columns row by row costs more than finding doses in a cached text
-    columns = [cand[c].tolist() for c in ("trial_id", "source_id", "file", "loc", "block", "group_id", "title", "text")]
-    rows = []
-    for trial_id, source_id, file, loc, block, group_id, title, text in zip(*columns):
-        found = doses_in(text)
-        if not found:
-            continue
-        level = level_of(title)
-        for start, end, values in found:
-            rows.append(dict(trial_id=trial_id, source_id=source_id, file=file, loc=f"{loc}#chars:{start}-{end}",
-                             block=block, group_id=group_id, **values, level=level))
-    return frame("doses", rows)
+    codes, texts = pd.factorize(cand["text"])  # candidates all have a text
+    spans = [doses_in(t) for t in texts.tolist()]
+    per_text = np.fromiter((len(s) for s in spans), dtype=np.int64, count=len(spans))
+    flat = [span for s in spans for span in s]  # every distinct text's spans, text after text
+    per_row = per_text[codes]
+    row = np.repeat(np.arange(len(cand)), per_row)
+    # span k of row r is flat[first span of r's text + k]
+    within = np.arange(len(row)) - np.repeat(np.cumsum(per_row) - per_row, per_row)
+    at = np.repeat(np.concatenate([[0], np.cumsum(per_text)[:-1]])[codes], per_row) + within
+    rows = cand.iloc[row].reset_index(drop=True)
+
+    def spread(values: list, dtype: str):  # one value per distinct span -> one per row
+        if dtype == "float64":
+            return np.array([np.nan if v is None else v for v in values], dtype="float64")[at]
+        return pd.array(values, dtype=dtype).take(at)
+
+    chars = spread([f"#chars:{start}-{end}" for start, end, _ in flat], "str")
+    out = {c: rows[c].array for c in ("trial_id", "source_id", "file")}
+    out["loc"] = (rows["loc"] + pd.Series(chars)).array
+    out["group_id"] = rows["group_id"].array
+    for c, dtype in TABLES["doses"].items():
+        if c in ("raw", "lo", "hi", "unit", "basis", "population", "flags", "quote"):
+            out[c] = spread([values[c] for _, _, values in flat], dtype)
+    out["block"] = rows["block"].array
+    title_codes, titles = pd.factorize(rows["title"])
+    levels = pd.array([level_of(t) for t in titles.tolist()] + [None], dtype="Int64")
+    out["level"] = levels.take(np.where(title_codes < 0, len(titles), title_codes))
+    return pd.DataFrame({c: out[c] for c in TABLES["doses"]}).astype(TABLES["doses"])
 
 
 def fill_doses(ds: Dataset) -> Dataset:
