@@ -6,6 +6,7 @@ events (kind "total") and per group count of deaths (kind "deaths").
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from trialguard.dataset import Dataset
@@ -15,6 +16,7 @@ from trialguard.validators.distinct import per_distinct
 from trialguard.validators.evidence import fields
 from trialguard.validators.flow import flow_cells
 from trialguard.validators.groupmatch import match_groups
+from trialguard.validators.keys import key_codes, largest_per_key
 from trialguard.validators.registry import rule
 
 GROUP = ["trial_id", "source_id", "serious", "group_id"]
@@ -88,16 +90,38 @@ def ae_events_below_affected(ds: Dataset) -> pd.DataFrame:
 
 @per_chunk("adverse_events")
 def _terms_with_totals(ds: Dataset) -> pd.DataFrame:
-    """Term rows with their group's total (two rules compare them; labels are added to offending rows only)."""
+    """Each term row that has a group total, as positions in the table (`row`, `tot_row`) and the four counts
+    two rules compare: the adverse-event table is the largest of a chunk and few of its rows offend, so only
+    those are taken whole (`_offending`), labels added to them alone."""
     ae = ds.adverse_events
     kind = per_distinct(ae["kind"], lambda k: k.fillna("term").str.lower())
     # the largest total of a group: a sub-total (e.g. all-cause mortality listed among totals) is never the
     # "any event" total
-    totals = ae[kind == "total"].sort_values("affected", ascending=False, kind="mergesort").drop_duplicates(GROUP)
-    terms = ae[kind == "term"]
-    totals = totals[GROUP + ["affected", "at_risk", "loc"]].rename(
-        columns={"affected": "tot_affected", "at_risk": "tot_at_risk", "loc": "loc_tot"})
-    return terms.merge(totals, on=GROUP)
+    at_total = np.flatnonzero((kind == "total").to_numpy())
+    totals = ae.iloc[at_total].reset_index(drop=True)
+    kept = totals.sort_values("affected", ascending=False, kind="mergesort").drop_duplicates(GROUP).index
+    tot_rows = at_total[kept.to_numpy()]
+    terms = np.flatnonzero((kind == "term").to_numpy())
+    key = key_codes(ae, GROUP)
+    found = pd.Index(key[tot_rows]).get_indexer(key[terms])  # totals are unique per group
+    row, tot_row = terms[found >= 0], tot_rows[found[found >= 0]]
+    counts = {c: ae[c].array for c in ("affected", "at_risk")}
+    return pd.DataFrame({"row": row, "tot_row": tot_row,
+                         "affected": counts["affected"].take(row), "at_risk": counts["at_risk"].take(row),
+                         "tot_affected": counts["affected"].take(tot_row),
+                         "tot_at_risk": counts["at_risk"].take(tot_row)})
+
+
+def _offending(ds: Dataset, j: pd.DataFrame) -> pd.DataFrame:
+    """The whole rows of the terms in `j` (rows of `_terms_with_totals`), with their group total's counts and
+    loc (tot_affected, tot_at_risk, loc_tot)."""
+    ae = ds.adverse_events
+    out = ae.iloc[j["row"].to_numpy()].reset_index(drop=True)
+    tot = ae.iloc[j["tot_row"].to_numpy()]
+    out["tot_affected"] = tot["affected"].array
+    out["tot_at_risk"] = tot["at_risk"].array
+    out["loc_tot"] = tot["loc"].array
+    return out
 
 
 @rule("TG322", "ae-term-exceeds-group-total", Severity.ERROR,
@@ -111,7 +135,7 @@ def ae_term_exceeds_group_total(ds: Dataset) -> pd.DataFrame:
     bad = j[j["affected"].notna() & j["tot_affected"].notna() & (j["affected"] > j["tot_affected"])]
     if bad.empty:
         return emit(bad, message="")
-    bad = _with_labels(ds, bad)
+    bad = _with_labels(ds, _offending(ds, bad))
     kind = bad["serious"].astype("boolean").map({True: "serious", False: "other"}).fillna("")
     msg = (bad["label"] + ": " + bad["affected"].astype(str) + " affected, but " + bad["tot_affected"].astype(str)
            + " in the group had any " + kind + " adverse event")
@@ -133,7 +157,7 @@ def ae_term_at_risk_differs(ds: Dataset) -> pd.DataFrame:
     bad = j[j["at_risk"].notna() & j["tot_at_risk"].notna() & (j["at_risk"] != j["tot_at_risk"])]
     if bad.empty:
         return emit(bad, message="")
-    bad = _with_labels(ds, bad)
+    bad = _with_labels(ds, _offending(ds, bad))
     sev = pd.Series("warning", index=bad.index).mask(bad["at_risk"] > bad["tot_at_risk"], "error")
     msg = (bad["label"] + ": " + bad["at_risk"].astype(str) + " at risk, but the group total is "
            + bad["tot_at_risk"].astype(str) + " at risk")
@@ -151,13 +175,10 @@ def ae_term_at_risk_differs(ds: Dataset) -> pd.DataFrame:
       example="Adverse events group 'Placebo': 96 at risk, but 94 STARTED the flow group 'Placebo'",
       tables=("adverse_events", "flow", "groups"))
 def ae_at_risk_exceeds_started(ds: Dataset) -> pd.DataFrame:
-    ae = ds.adverse_events
-    ae = ae[ae["at_risk"].notna()].sort_values("at_risk", ascending=False, kind="mergesort")
-    top = ae.drop_duplicates(["trial_id", "source_id", "group_id"])  # the largest at-risk count of each group
-    c = flow_cells(ds)
-    c = c[c["s"].notna()].sort_values("s", ascending=False, kind="mergesort")
-    started = c.drop_duplicates(["trial_id", "source_id", "group_id"])[
-        ["trial_id", "source_id", "group_id", "s", "loc_s"]].rename(columns={"group_id": "group_a"})
+    group = ["trial_id", "source_id", "group_id"]
+    top = largest_per_key(ds.adverse_events, group, "at_risk")  # the largest at-risk count of each group
+    started = largest_per_key(flow_cells(ds), group, "s")[group + ["s", "loc_s"]].rename(
+        columns={"group_id": "group_a"})
     pairs = match_groups(ds.groups, "flow", "ae", by_position=False)
     pairs = pairs.merge(started, on=["trial_id", "source_id", "group_a"])
     j = top.merge(pairs.rename(columns={"group_b": "group_id"}), on=["trial_id", "source_id", "group_id"])
