@@ -11,6 +11,7 @@ import pandas as pd
 
 from trialguard.dataset import Dataset
 from trialguard.validators.derived import per_chunk
+from trialguard.validators.keys import joint_key_codes
 
 SET_KEY = ["source_id", "trial_id", "block", "group_id", "measure", "class_title"]
 GROUP_KEY = ["source_id", "trial_id", "block", "group_id"]
@@ -62,21 +63,21 @@ def key_frame(df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
 def with_group_sizes(counts: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
     """`counts` plus group_n, group_title and parent_n columns (missing when the group is not listed)."""
     sizes = group_sizes(groups)
-    right = key_frame(sizes, GROUP_KEY).rename(columns={c: f"_k_{c}" for c in GROUP_KEY})
-    right[["group_n", "group_title", "parent_n"]] = sizes[["group_n", "group_title", "parent_n"]]
-    keys = key_frame(counts, GROUP_KEY).rename(columns={c: f"_k_{c}" for c in GROUP_KEY})
-    hit = keys.merge(right, on=[f"_k_{c}" for c in GROUP_KEY], how="left")
+    # the group key as one integer code (missing texts as "", as key_frame has them): the merge hashes numbers
+    count_key, size_key = joint_key_codes([counts, sizes], GROUP_KEY, blank=True)
+    right = pd.DataFrame({"_k": size_key, "group_n": sizes["group_n"].array, "group_title": sizes["group_title"].array,
+                          "parent_n": sizes["parent_n"].array})
+    hit = pd.DataFrame({"_k": count_key}).merge(right, on="_k", how="left")
     if len(hit) == len(counts):  # one size per count (keys are unique): the three columns are placed in order
         out = counts.assign(group_n=hit["group_n"].array, group_title=hit["group_title"].array,
                             parent_n=hit["parent_n"].array)
         out.index.name = None
         return out
     left = counts.copy()  # a key listed twice: every match is a row, as a merge makes it
-    for c in GROUP_KEY:
-        left[f"_k_{c}"] = keys[f"_k_{c}"]
-    merged = left.reset_index().merge(right, on=[f"_k_{c}" for c in GROUP_KEY], how="left").set_index("index")
+    left["_k"] = count_key
+    merged = left.reset_index().merge(right, on="_k", how="left").set_index("index")
     merged.index.name = None
-    return merged.drop(columns=[f"_k_{c}" for c in GROUP_KEY])
+    return merged.drop(columns=["_k"])
 
 
 @per_chunk("counts", "groups")

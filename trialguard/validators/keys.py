@@ -10,19 +10,37 @@ import pandas as pd
 _LIMIT = 1 << 62
 
 
-def key_codes(df: pd.DataFrame, cols: list[str]) -> np.ndarray:
+def key_codes(df: pd.DataFrame, cols: list[str], blank: bool = False) -> np.ndarray:
     """One int64 per row, equal for two rows exactly when their values in `cols` are equal (missing values equal
-    each other, as in drop_duplicates)."""
+    each other, as in drop_duplicates; with `blank`, a missing text also equals "", as in `_categories.key_frame`)."""
     out = np.zeros(len(df), dtype=np.int64)
     size = 1
     for c in cols:
-        codes, uniq = pd.factorize(df[c], use_na_sentinel=False)
+        codes, uniq = _codes(df[c], blank)
         if size * max(len(uniq), 1) >= _LIMIT:  # renumber what is combined so far before it could overflow
             out, seen = pd.factorize(out)
             size = len(seen)
         out = out * max(len(uniq), 1) + codes
         size *= max(len(uniq), 1)
     return out
+
+
+def _codes(s: pd.Series, blank: bool) -> tuple[np.ndarray, pd.Index]:
+    if not blank:
+        return pd.factorize(s, use_na_sentinel=False)
+    codes, uniq = pd.factorize(s)  # missing values: -1, then the code of "" (a new one if "" is not listed)
+    if (codes < 0).any():
+        empty = np.flatnonzero(np.asarray(pd.Index(uniq) == ""))
+        codes = np.where(codes < 0, empty[0] if len(empty) else len(uniq), codes)
+        if not len(empty):
+            uniq = pd.Index(uniq).append(pd.Index([""]))
+    return codes, uniq
+
+
+def joint_key_codes(frames: list[pd.DataFrame], cols: list[str], blank: bool = False) -> list[np.ndarray]:
+    """`key_codes` of several frames numbered together, so that codes compare across them (a join on codes)."""
+    codes = key_codes(pd.concat([f[cols] for f in frames], ignore_index=True), cols, blank)
+    return np.split(codes, np.cumsum([len(f) for f in frames])[:-1])
 
 
 def largest_per_key(df: pd.DataFrame, cols: list[str], value: str) -> pd.DataFrame:

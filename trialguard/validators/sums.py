@@ -8,6 +8,7 @@ some category: sum >= n); both together mean sum = n.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from trialguard.dataset import Dataset
@@ -15,6 +16,7 @@ from trialguard.findings import Severity, emit
 from trialguard.validators._categories import (GROUP_KEY, SET_KEY, counts_with_sizes, key_frame, label, measure_label,
                                                num_text, text, unique_groups)
 from trialguard.validators.derived import per_chunk
+from trialguard.validators.keys import joint_key_codes, key_codes
 from trialguard.validators.registry import rule
 
 
@@ -26,9 +28,10 @@ def _category_sets(ds: Dataset, flag: str) -> tuple[pd.DataFrame, pd.DataFrame, 
     if not flagged.any():
         return c.iloc[0:0], pd.DataFrame(), pd.DataFrame()
     rows = counts_with_sizes(ds)[flagged]
-    work = key_frame(rows, SET_KEY).assign(count=rows["count"], known=rows["count"].notna(), denom=rows["denom"],
-                                           group_n=rows["group_n"], row=rows.index)
-    agg = work.groupby(SET_KEY, sort=False).agg(
+    # `_set` numbers the category sets (SET_KEY, missing texts as ""): group-bys hash one integer, not six texts
+    work = pd.DataFrame({"_set": key_codes(rows, SET_KEY, blank=True)}, index=rows.index).assign(
+        count=rows["count"], known=rows["count"].notna(), denom=rows["denom"], group_n=rows["group_n"], row=rows.index)
+    agg = work.groupby("_set", sort=False).agg(
         total=("count", "sum"), complete=("known", "all"), size=("known", "size"),
         denoms=("denom", "nunique"), denom=("denom", "max"), group_n=("group_n", "max"), row=("row", "first"))
     agg["n"] = agg["denom"].where(agg["denoms"] == 1, pd.NA).fillna(agg["group_n"])
@@ -44,15 +47,15 @@ def _set_findings(rows: pd.DataFrame, work: pd.DataFrame, bad: pd.DataFrame, rel
     if bad.empty:
         return emit(rows.iloc[0:0], message="")
     first = rows.loc[bad["row"].to_numpy()]
-    members = work.merge(bad[[]].reset_index(), on=SET_KEY, how="inner")  # only the offending sets' rows
+    members = work.merge(bad[[]].reset_index(), on="_set", how="inner")  # only the offending sets' rows
     member_rows = rows.loc[members["row"].to_numpy()]
     members = members.assign(item=(num_text(member_rows["count"]) + " (" + label(member_rows) + ")").to_numpy(),
                              loc=text(member_rows["loc"]).to_numpy(),
                              value=num_text(member_rows["count"], "").to_numpy())
-    by_set = members.groupby(SET_KEY, sort=False)
+    by_set = members.groupby("_set", sort=False)
     items = by_set["item"].agg(" + ".join).reindex(bad.index)
     fields: dict[tuple, dict] = {}  # per set, {loc: count} in row order (one pass, not one frame per set)
-    for key, loc, value in zip(members[SET_KEY].itertuples(index=False, name=None), members["loc"], members["value"]):
+    for key, loc, value in zip(members["_set"], members["loc"], members["value"]):
         fields.setdefault(key, {})[loc] = value
     msg = (measure_label(first).to_numpy() + ": " + items.to_numpy() + " = " + bad["total"].astype(str).to_numpy()
            + f" participants in {relation} categories, but the group has " + bad["n"].astype(str).to_numpy())
@@ -118,16 +121,20 @@ def arms_do_not_sum_to_total(ds: Dataset) -> pd.DataFrame:
         return emit(totals, message="")
     block = ["source_id", "trial_id", "block"]
     parts = []
+    # Keys are integer codes (`_b`: block, `_g`: group, `_cat`: category; missing texts as "", as key_frame
+    # has them): the merges and sums below then hash numbers instead of three to six text columns.
     # group sizes (unless every arm names the Total as its parent: then TG209 compares the parts with it)
-    tot_of = key_frame(totals, block).assign(total_id=text(totals["group_id"]))
-    ak = key_frame(arms, block).assign(n=arms["n"], known=arms["n"].notna(), parent=text(arms["parent"]))
-    ak = ak.merge(tot_of, on=block, how="left")
+    arm_b, tot_b = joint_key_codes([arms, totals], block, blank=True)
+    tot_of = pd.DataFrame({"_b": tot_b, "total_id": text(totals["group_id"]).array})
+    ak = pd.DataFrame({"_b": arm_b, "n": arms["n"].array, "known": arms["n"].notna().to_numpy(),
+                       "parent": text(arms["parent"]).array})
+    ak = ak.merge(tot_of, on="_b", how="left")
     ak["linked"] = ak["parent"] == ak["total_id"]
-    linked = ak.groupby(block, sort=False)["linked"].transform("all")
+    linked = ak.groupby("_b", sort=False)["linked"].transform("all")
     ak = ak[~linked.to_numpy()]
-    asum = ak.groupby(block, sort=False).agg(total=("n", "sum"), complete=("known", "all"), arms=("n", "size"))
-    tk = key_frame(totals, block).assign(n=totals["n"], row=totals.index.to_numpy())
-    m = tk.merge(asum.reset_index(), on=block, how="inner")
+    asum = ak.groupby("_b", sort=False).agg(total=("n", "sum"), complete=("known", "all"), arms=("n", "size"))
+    tk = pd.DataFrame({"_b": tot_b, "n": totals["n"].array, "row": totals.index.to_numpy()})
+    m = tk.merge(asum.reset_index(), on="_b", how="inner")
     m = m[m["complete"] & m["n"].notna() & (m["total"] != m["n"])]
     if len(m):
         rows = totals.loc[m["row"].to_numpy()]
@@ -142,14 +149,14 @@ def arms_do_not_sum_to_total(ds: Dataset) -> pd.DataFrame:
     # only counts in a block that has a Total can be arms or totals (blocks compared as the keys below are)
     c = c[text(c["block"], strip=False).isin(text(totals["block"], strip=False).unique())]
     cat = ["source_id", "trial_id", "block", "measure", "class_title", "category"]
-    ck = key_frame(c, cat + ["group_id"]).assign(count=c["count"], known=c["count"].notna(), row=c.index)
+    count_g, arm_g, tot_g = joint_key_codes([c, arms, totals], GROUP_KEY, blank=True)
+    ck = pd.DataFrame({"_g": count_g, "_cat": key_codes(c, cat, blank=True), "count": c["count"].array,
+                       "known": c["count"].notna().to_numpy(), "row": c.index})
     # arms and totals are distinct groups (one key, one role): one merge tells which a count belongs to
-    roles = pd.concat([key_frame(arms, GROUP_KEY).assign(_arm=True, _tot=False),
-                       key_frame(totals, GROUP_KEY).assign(_arm=False, _tot=True)], ignore_index=True)
-    ck = ck.merge(roles, on=GROUP_KEY, how="left")
-    # one number per category (source, trial, block, measure, class, category): the sums and look-ups below
-    # group and join on it instead of on six text columns each time
-    ck["_cat"] = ck.groupby(cat, sort=False).ngroup()
+    roles = pd.DataFrame({"_g": np.concatenate([arm_g, tot_g]),
+                          "_arm": np.arange(len(arm_g) + len(tot_g)) < len(arm_g)})
+    roles["_tot"] = ~roles["_arm"]
+    ck = ck.merge(roles, on="_g", how="left")
     arm_rows = ck[ck["_arm"].fillna(False).astype(bool)]
     tot_rows = ck[ck["_tot"].fillna(False).astype(bool)]
     if len(arm_rows) and len(tot_rows):
