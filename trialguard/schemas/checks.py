@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from trialguard.keys import joint_key_codes
 from trialguard.numbers import is_not_available, parse_decimal
 
 NEGATIVE_COUNT = "TG102"
@@ -186,12 +187,15 @@ def parent_exists() -> pa.Check:
 
     def check(df: pd.DataFrame) -> pd.Series:
         has = df["parent"].notna() & (df["parent"].astype(str).str.strip() != "")
-        known = df[key + ["group_id"]].rename(columns={"group_id": "parent"}).drop_duplicates()
-        known["_found"] = True
-        probe = df.loc[has, key + ["parent"]].reset_index()
-        hit = probe.merge(known, on=key + ["parent"], how="left").set_index("index")["_found"]
         ok = pd.Series(True, index=df.index)
-        ok.loc[hit.index] = hit.fillna(False).astype(bool)
+        if not has.any():
+            return ok
+        # (key, parent) of each row that names a parent, looked up among the (key, group_id) of every row, as
+        # integer codes numbered together (missing values match each other, as in a merge)
+        named = df.loc[has, key + ["parent"]].set_axis(key + ["_id"], axis=1)
+        groups = df[key + ["group_id"]].set_axis(key + ["_id"], axis=1)
+        wanted, listed = joint_key_codes([named, groups], key + ["_id"])
+        ok[has.to_numpy()] = np.isin(wanted, listed)
         return ok
 
     error = coded(UNKNOWN_PARENT, "the id of a group in the same block")

@@ -11,7 +11,7 @@ import pandas as pd
 
 from trialguard.dataset import Dataset
 from trialguard.validators.derived import per_chunk
-from trialguard.validators.keys import joint_key_codes
+from trialguard.keys import joint_key_codes
 
 SET_KEY = ["source_id", "trial_id", "block", "group_id", "measure", "class_title"]
 GROUP_KEY = ["source_id", "trial_id", "block", "group_id"]

@@ -16,7 +16,7 @@ from trialguard.findings import Severity, emit
 from trialguard.validators._categories import (GROUP_KEY, SET_KEY, counts_with_sizes, key_frame, label, measure_label,
                                                num_text, text, unique_groups)
 from trialguard.validators.derived import per_chunk
-from trialguard.validators.keys import joint_key_codes, key_codes
+from trialguard.keys import joint_key_codes, key_codes
 from trialguard.validators.registry import rule
 
 
