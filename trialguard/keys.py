@@ -53,3 +53,14 @@ def largest_per_key(df: pd.DataFrame, cols: list[str], value: str) -> pd.DataFra
     order = has[np.argsort(-v.iloc[has].to_numpy(), kind="stable")]
     codes = key_codes(df, cols)[order]
     return df.iloc[order[~pd.Series(codes).duplicated().to_numpy()]]
+
+
+def sort_order(df: pd.DataFrame, cols: list[str]) -> np.ndarray:
+    """Positions of `df`'s rows in the order of `df.sort_values(cols, kind="mergesort")` (missing values last,
+    ties in table order), from each column's sorted codes: numpy's lexsort on integers instead of pandas sorting
+    a frame of texts."""
+    keys = []
+    for c in reversed(cols):  # lexsort's last key is the first sort key
+        codes, _ = pd.factorize(df[c], sort=True)
+        keys.append(np.where(codes < 0, codes.max(initial=0) + 1, codes))
+    return np.lexsort(keys) if keys else np.arange(len(df))

@@ -19,6 +19,7 @@ import pandas as pd
 
 from trialguard.dataset import Dataset
 from trialguard.findings import Severity, emit
+from trialguard.keys import key_codes, sort_order
 from trialguard.validators.derived import per_chunk
 from trialguard.validators.distinct import per_distinct
 from trialguard.validators.evidence import fields
@@ -538,13 +539,16 @@ def proportion_rises_over_time(ds: Dataset) -> pd.DataFrame:
         part = s.assign(t=t.map(days), tsrc=t)
         part = part[part["t"].notna()]
         key = base + [c for c in ("class_title", "category", "time_frame") if c != src]
-        part = part.sort_values(key + ["t"], kind="mergesort")
-        prev = part.groupby(key, sort=False, dropna=False)[["value", "value_text", "tsrc", "t", "loc"]].shift(1)
-        rises = part[prev["t"].notna() & (prev["t"] < part["t"]) & (part["value"] > prev["value"])]
-        if len(rises):
-            p = prev.loc[rises.index]
-            found.append(rises.assign(prev_value=p["value"], prev_text=p["value_text"], prev_t=p["tsrc"],
-                                      prev_loc=p["loc"]))
+        # each point after the one before it in time on its curve (same key): sorted by key and time, and
+        # compared with the row above when that row has the same key (integer codes, not texts, are sorted)
+        order = sort_order(part, key + ["t"])
+        curve = key_codes(part, key)[order]
+        t_, value = part["t"].to_numpy()[order], part["value"].to_numpy(dtype="float64", na_value=np.nan)[order]
+        rise = np.flatnonzero((curve[1:] == curve[:-1]) & (t_[:-1] < t_[1:]) & (value[1:] > value[:-1])) + 1
+        if len(rise):
+            rises, p = part.iloc[order[rise]], part.iloc[order[rise - 1]]
+            found.append(rises.assign(prev_value=p["value"].to_numpy(), prev_text=p["value_text"].array,
+                                      prev_t=p["tsrc"].array, prev_loc=p["loc"].array))
     if not found:
         return emit(s.iloc[:0], message="")
     bad = pd.concat(found).drop_duplicates(["trial_id", "source_id", "loc"])
