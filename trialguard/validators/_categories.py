@@ -10,8 +10,8 @@ from __future__ import annotations
 import pandas as pd
 
 from trialguard.dataset import Dataset
-from trialguard.validators.derived import per_chunk
 from trialguard.keys import joint_key_codes
+from trialguard.validators.derived import per_chunk
 
 SET_KEY = ["source_id", "trial_id", "block", "group_id", "measure", "class_title"]
 GROUP_KEY = ["source_id", "trial_id", "block", "group_id"]

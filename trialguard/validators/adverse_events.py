@@ -11,12 +11,12 @@ import pandas as pd
 
 from trialguard.dataset import Dataset
 from trialguard.findings import Severity, emit
+from trialguard.keys import key_codes, largest_per_key
 from trialguard.validators.derived import per_chunk
 from trialguard.validators.distinct import per_distinct
 from trialguard.validators.evidence import fields
 from trialguard.validators.flow import flow_cells
 from trialguard.validators.groupmatch import match_groups
-from trialguard.keys import key_codes, largest_per_key
 from trialguard.validators.registry import rule
 
 GROUP = ["trial_id", "source_id", "serious", "group_id"]

@@ -14,6 +14,7 @@ from trialguard.findings import Severity, emit
 from trialguard.validators.derived import per_chunk
 from trialguard.validators.distinct import per_distinct
 from trialguard.validators.evidence import fields, fields_by, with_fields
+from trialguard.validators.groupagg import named_agg
 from trialguard.validators.groupmatch import match_groups
 from trialguard.validators.registry import rule
 
@@ -104,8 +105,8 @@ def withdrawal_reasons_not_summing(ds: Dataset) -> pd.DataFrame:
     w = f[(per_distinct(f["kind"], lambda k: k.fillna("").str.lower()) == "withdrawal")]
     if w.empty:
         return emit(w, message="")
-    sums = w.assign(n0=w["n"].fillna(0)).groupby(CELL, sort=False, dropna=False).agg(
-        reasons=("n0", "sum"), nreasons=("n", "size")).reset_index()
+    sums = named_agg(w.assign(n0=w["n"].fillna(0)).groupby(CELL, sort=False, dropna=False),
+                     reasons=("n0", "sum"), nreasons=("n", "size")).reset_index()
     periods = w[["trial_id", "source_id", "period"]].drop_duplicates()
     c = flow_cells(ds).merge(periods, on=["trial_id", "source_id", "period"])
     c = c[c["nc"].notna()].merge(sums, on=CELL, how="left")
@@ -203,7 +204,7 @@ def enrollment_differs_from_started(ds: Dataset) -> pd.DataFrame:
     t = ds.trials
     t = t[t["enrollment"].notna() & (t["enrollment_type"].fillna("").str.upper() == "ACTUAL")]
     fp = _first_period_started(ds)
-    tot = fp.groupby(["trial_id", "source_id"], sort=False).agg(
+    tot = named_agg(fp.groupby(["trial_id", "source_id"], sort=False),
         started=("s", "sum"), period=("period", "first"), period_title=("period_title", "first"),
         loc=("loc_s", "first"), file=("file", "first")).reset_index()
     j = tot.merge(t[["trial_id", "source_id", "enrollment", "loc"]].rename(columns={"loc": "loc_t"}),

@@ -14,8 +14,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from trialguard.validators.distinct import per_distinct
 from trialguard.keys import key_codes
+from trialguard.validators.distinct import per_distinct
 
 KEY = ["trial_id", "source_id"]
 COLUMNS = ["trial_id", "source_id", "group_a", "title_a", "group_b", "title_b", "n_b", "loc_b", "how"]

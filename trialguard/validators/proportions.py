@@ -19,6 +19,7 @@ from trialguard.numbers import NEAREST, conventions_matching, decimals, format_f
 from trialguard.validators._categories import (SET_KEY, counts_with_sizes, key_frame, label, measure_label, num_text,
                                                text)
 from trialguard.validators.derived import per_chunk
+from trialguard.validators.groupagg import named_agg
 from trialguard.validators.registry import rule
 
 MAX_DECIMALS = 6  # more decimals than this on a percentage of people is not a rounding question
@@ -315,7 +316,7 @@ def percents_do_not_sum(ds: Dataset) -> pd.DataFrame:
         v2=two * pct["pct_p"] * scale, slack2=scale, has=pct["pct_p"].notna(),
         exhaustive=rows["exhaustive"].fillna(False).astype(bool),
         exclusive=rows["exclusive"].fillna(False).astype(bool))
-    agg = frame_.groupby(SET_KEY, sort=False).agg(
+    agg = named_agg(frame_.groupby(SET_KEY, sort=False),
         v2=("v2", "sum"), slack2=("slack2", "sum"), has=("has", "all"), size=("has", "size"),
         exhaustive=("exhaustive", "all"), exclusive=("exclusive", "all"))
     agg = agg[agg["has"] & (agg["size"] >= 2)]

@@ -13,10 +13,11 @@ import pandas as pd
 
 from trialguard.dataset import Dataset
 from trialguard.findings import Severity, emit
+from trialguard.keys import joint_key_codes, key_codes
 from trialguard.validators._categories import (GROUP_KEY, SET_KEY, counts_with_sizes, key_frame, label, measure_label,
                                                num_text, text, unique_groups)
 from trialguard.validators.derived import per_chunk
-from trialguard.keys import joint_key_codes, key_codes
+from trialguard.validators.groupagg import named_agg
 from trialguard.validators.registry import rule
 
 
@@ -31,7 +32,7 @@ def _category_sets(ds: Dataset, flag: str) -> tuple[pd.DataFrame, pd.DataFrame, 
     # `_set` numbers the category sets (SET_KEY, missing texts as ""): group-bys hash one integer, not six texts
     work = pd.DataFrame({"_set": key_codes(rows, SET_KEY, blank=True)}, index=rows.index).assign(
         count=rows["count"], known=rows["count"].notna(), denom=rows["denom"], group_n=rows["group_n"], row=rows.index)
-    agg = work.groupby("_set", sort=False).agg(
+    agg = named_agg(work.groupby("_set", sort=False),
         total=("count", "sum"), complete=("known", "all"), size=("known", "size"),
         denoms=("denom", "nunique"), denom=("denom", "max"), group_n=("group_n", "max"), row=("row", "first"))
     agg["n"] = agg["denom"].where(agg["denoms"] == 1, pd.NA).fillna(agg["group_n"])
@@ -132,7 +133,7 @@ def arms_do_not_sum_to_total(ds: Dataset) -> pd.DataFrame:
     ak["linked"] = ak["parent"] == ak["total_id"]
     linked = ak.groupby("_b", sort=False)["linked"].transform("all")
     ak = ak[~linked.to_numpy()]
-    asum = ak.groupby("_b", sort=False).agg(total=("n", "sum"), complete=("known", "all"), arms=("n", "size"))
+    asum = named_agg(ak.groupby("_b", sort=False), total=("n", "sum"), complete=("known", "all"), arms=("n", "size"))
     tk = pd.DataFrame({"_b": tot_b, "n": totals["n"].array, "row": totals.index.to_numpy()})
     m = tk.merge(asum.reset_index(), on="_b", how="inner")
     m = m[m["complete"] & m["n"].notna() & (m["total"] != m["n"])]
@@ -160,7 +161,7 @@ def arms_do_not_sum_to_total(ds: Dataset) -> pd.DataFrame:
     arm_rows = ck[ck["_arm"].fillna(False).astype(bool)]
     tot_rows = ck[ck["_tot"].fillna(False).astype(bool)]
     if len(arm_rows) and len(tot_rows):
-        s = arm_rows.groupby("_cat", sort=False).agg(arm_total=("count", "sum"), complete=("known", "all"))
+        s = named_agg(arm_rows.groupby("_cat", sort=False), arm_total=("count", "sum"), complete=("known", "all"))
         m = tot_rows.merge(s.reset_index(), on="_cat", how="inner")
         m = m[m["complete"] & m["count"].notna() & (m["arm_total"] != m["count"])]
         if len(m):
@@ -229,7 +230,7 @@ def parts_do_not_sum(ds: Dataset) -> pd.DataFrame:
         return emit(ds.groups.iloc[0:0], message="")
     m = m.assign(known=m["n"].notna(), item=num_text(m["n"]) + " (" + m["title"] + ")")
     block = ["source_id", "trial_id", "block", "parent"]
-    agg = m.groupby(block, sort=False).agg(total=("n", "sum"), complete=("known", "all"),
+    agg = named_agg(m.groupby(block, sort=False), total=("n", "sum"), complete=("known", "all"),
                                            parent_n=("parent_n", "first"),
                                            parent_row=("parent_row", "first"), exhaustive=("exhaustive", "first"),
                                            parent_title=("parent_title", "first"), items=("item", " + ".join))
