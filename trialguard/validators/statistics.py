@@ -43,6 +43,13 @@ def _half_unit(text: pd.Series) -> pd.Series:
     return 0.5 * np.power(10.0, exp - dec)
 
 
+def _text_or_str(text: pd.Series, number: pd.Series) -> pd.Series:
+    """`text`, where missing `str` of the number: only the rows without a text are converted (writing every float
+    of a column as text costs more than the rest of a rule)."""
+    missing = text.isna()
+    return text.fillna(number[missing].astype(str)) if missing.any() else text
+
+
 def _half_unit_of(text: str) -> float:
     """`half_unit` of one number text, in plain Python (p-values are parsed one distinct text at a time)."""
     t = text.strip()
@@ -96,9 +103,15 @@ def _labels(ds: Dataset, df: pd.DataFrame) -> pd.Series:
 
 
 def number_text(df: pd.DataFrame, col: str) -> pd.Series:
-    """The reported text of a number column, falling back to the parsed value."""
+    """The reported text of a number column, falling back to the parsed value (written only for the rows
+    without a text: formatting every float of a column costs more than the rest of a rule)."""
     t = df[f"{col}_text"].astype("object")
-    return t.where(t.notna() & (t.astype(str) != ""), df[col].map(lambda v: f"{v:g}" if v == v else ""))
+    missing = ~(t.notna() & (t.astype(str) != "")).to_numpy()
+    if not missing.any():
+        return t
+    values = t.to_numpy(copy=True)
+    values[missing] = [f"{v:g}" if v == v else "" for v in df[col].to_numpy()[missing]]
+    return pd.Series(values, index=t.index, name=t.name, dtype="object")
 
 
 # ---------------------------------------------------------------- limits
@@ -295,8 +308,8 @@ def p_value_disagrees_with_ci(ds: Dataset) -> pd.DataFrame:
         return emit(a, message="")
     alpha = 1 - pct / 100
     null = ratio.map({True: 1.0, False: 0.0})
-    h_lo, h_hi = half_unit(a["ci_low_text"].fillna(a["ci_low"].astype(str))), half_unit(
-        a["ci_high_text"].fillna(a["ci_high"].astype(str)))
+    h_lo, h_hi = half_unit(_text_or_str(a["ci_low_text"], a["ci_low"])), half_unit(
+        _text_or_str(a["ci_high_text"], a["ci_high"]))
     excludes = (a["ci_low"] - h_lo > null) | (a["ci_high"] + h_hi < null)
     includes = (a["ci_low"] + h_lo < null) & (a["ci_high"] - h_hi > null)
     strict = a["p_op"].isin(["<"])
