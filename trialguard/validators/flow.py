@@ -11,6 +11,7 @@ import pandas as pd
 
 from trialguard.dataset import Dataset
 from trialguard.findings import Severity, emit
+from trialguard.keys import joint_key_codes, key_codes
 from trialguard.validators.derived import per_chunk
 from trialguard.validators.distinct import per_distinct
 from trialguard.validators.evidence import fields, fields_by, with_fields
@@ -57,7 +58,7 @@ def flow_cells(ds: Dataset) -> pd.DataFrame:
     m = _milestones(ds)
     # Number the cells once; each standard milestone's first row per cell is then placed by that number
     # (what a left merge per milestone on the cell key did, without three merges on four key columns).
-    cell = m.groupby(CELL, sort=False, dropna=False).ngroup().to_numpy()
+    cell = pd.factorize(key_codes(m, CELL))[0]  # numbered in order of appearance, missing keys kept
     first = ~pd.Series(cell).duplicated().to_numpy()
     base = m.loc[first, CELL + ["file", "period_title"]].reset_index(drop=True)
     slot = np.zeros(cell.max() + 1 if len(cell) else 0, dtype=np.int64)
@@ -66,10 +67,14 @@ def flow_cells(ds: Dataset) -> pd.DataFrame:
     for name, tag in zip(STANDARD, ("s", "c", "nc")):
         rows = np.flatnonzero(ms == name)
         rows = rows[~pd.Series(cell[rows]).duplicated().to_numpy()]
-        at = slot[cell[rows]]
+        src = np.full(len(base), -1)  # the row of each cell holding this milestone, -1 for none
+        src[slot[cell[rows]]] = rows
         for col, out in (("n", tag), ("loc", f"loc_{tag}")):
-            base[out] = pd.Series(m[col].iloc[rows].to_numpy(), index=at, dtype=m[col].dtype).reindex(base.index)
-    base = base.merge(_group_titles(ds, "flow"), on=["trial_id", "source_id", "group_id"], how="left")
+            base[out] = m[col].array.take(src, allow_fill=True)
+    # each cell's group title: a look-up of its (trial, source, group) among the flow groups, listed once each
+    titles = _group_titles(ds, "flow")
+    cells, groups = joint_key_codes([base, titles], ["trial_id", "source_id", "group_id"])
+    base["title"] = titles["title"].array.take(pd.Index(groups).get_indexer(cells), allow_fill=True)
     base["label"] = _label(base)
     return base
 
@@ -135,10 +140,13 @@ def period_start_not_previous_completed(ds: Dataset) -> pd.DataFrame:
     key = ["trial_id", "source_id", "period"]
     sums = c.groupby(key, sort=False)[["s", "c"]].sum(min_count=1)
     tot = sums.rename(columns={"s": "s_tot", "c": "c_tot"}).reset_index()
-    prev = tot[key + ["c_tot"]].copy()
-    prev["period"] = prev["period"] + 1
-    prev = prev.rename(columns={"c_tot": "prev_c"})
-    cur = tot[key + ["s_tot"]].merge(prev, on=key)
+    # each period's total beside the previous period's of the same record: a look-up on integer codes
+    period = tot["period"].to_numpy(dtype="int64")
+    span = int(period.max() - period.min()) + 2 if len(tot) else 1
+    at = key_codes(tot, ["trial_id", "source_id"]) * span + (period - (period.min() if len(tot) else 0))
+    before = pd.Index(at).get_indexer(at - 1)  # (record, period - 1); the first period finds nothing
+    cur = tot.loc[before >= 0, key + ["s_tot"]].reset_index(drop=True)
+    cur["prev_c"] = tot["c_tot"].array.take(before[before >= 0])
     cur = cur[cur["s_tot"].notna() & cur["prev_c"].notna() & (cur["s_tot"] != cur["prev_c"])]
     if cur.empty:
         return emit(cur.assign(file="", loc=""), message="")
