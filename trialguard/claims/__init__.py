@@ -17,9 +17,10 @@ def _claim_dates(ds: Dataset, texts: pd.DataFrame) -> pd.Series:
     submission (a registry summary is written when the trial is registered), else nothing."""
     src = ds.sources[["source_id", "published"]].dropna().drop_duplicates("source_id")
     trials = ds.trials[["trial_id", "first_submitted"]].dropna().drop_duplicates("trial_id")
-    t = texts[["source_id", "trial_id"]].merge(src, on="source_id", how="left").merge(trials, on="trial_id",
-                                                                                      how="left")
-    return t["published"].fillna(t["first_submitted"]).fillna("").set_axis(texts.index)
+    # look-ups of unique keys (what a left merge on one sorted text key does, without its slow monotonic path)
+    published = texts["source_id"].map(src.set_index("source_id")["published"])
+    submitted = texts["trial_id"].map(trials.set_index("trial_id")["first_submitted"])
+    return published.fillna(submitted).fillna("").rename("published")
 
 
 def claims_from_texts(ds: Dataset) -> pd.DataFrame:
