@@ -20,6 +20,7 @@ import pandas as pd
 from trialguard.dataset import Dataset
 from trialguard.findings import Severity, emit
 from trialguard.keys import key_codes, sort_order
+from trialguard.validators._categories import unique_groups
 from trialguard.validators.derived import per_chunk
 from trialguard.validators.distinct import per_distinct
 from trialguard.validators.evidence import fields
@@ -91,7 +92,7 @@ def _param_kind(s: pd.Series) -> pd.Series:
 
 def _labels(ds: Dataset, df: pd.DataFrame) -> pd.Series:
     """'Age, Continuous, Placebo' — the measure (class, category) and the group a value belongs to."""
-    g = ds.groups.drop_duplicates(["trial_id", "source_id", "block", "group_id"])
+    g = unique_groups(ds)  # each (trial, source, block, group) once, its first row: made once per chunk
     df = df.merge(g[["trial_id", "source_id", "block", "group_id", "title"]],
                   on=["trial_id", "source_id", "block", "group_id"], how="left").set_axis(df.index)
     label = df["measure"].fillna("")
