@@ -233,11 +233,19 @@ def _from_columns(name: str, columns: Sequence[Sequence], rows: Callable[[], lis
         table = pa.Table.from_arrays(list(columns), schema=_ARROW_SCHEMAS[name])
     except (pa.ArrowException, OverflowError):
         return pd.DataFrame.from_records(rows(), columns=list(cols)).astype(cols)
-    out = {}
-    for c, t in cols.items():
-        col = table.column(c)
-        out[c] = col.to_numpy() if t == "float64" else pd.array(col, dtype=t)
-    return pd.DataFrame(out)
+    return pd.DataFrame({c: _pandas_array(table.column(c), t) for c, t in cols.items()})
+
+
+def _pandas_array(col: pa.ChunkedArray, dtype: str):
+    """One Arrow column as the pandas array of its canonical dtype. Nullable integers and booleans are built
+    from their values and null mask directly: `pd.array` converts a column with nulls element by element."""
+    if dtype == "float64":
+        return col.to_numpy()
+    if dtype in ("Int64", "boolean"):
+        values = col.fill_null(0 if dtype == "Int64" else False).to_numpy()
+        mask = col.is_null().to_numpy()
+        return pd.arrays.IntegerArray(values, mask) if dtype == "Int64" else pd.arrays.BooleanArray(values, mask)
+    return pd.array(col, dtype=dtype)
 
 
 def frame(name: str, rows: list[dict]) -> pd.DataFrame:
