@@ -111,3 +111,12 @@ def test_duplicate_keys_keep_the_last_value_on_both_paths(tmp_path):
     assert strict == v2.to_study(orjson.loads(doubled), "")
     assert strict.protocolSection.statusModule.overallStatus == json.loads(data)["protocolSection"]["statusModule"][
         "overallStatus"]
+
+
+def test_a_huge_number_in_a_field_that_is_not_read_does_not_reject_the_study(tmp_path):
+    """1e999 is valid JSON that orjson refuses; the strict decoder skips it, and the study is read."""
+    path = tmp_path / "study.json"
+    path.write_bytes(_with_extra(b"1e999"))
+    ds = read_paths([str(path)])
+    assert (ds.records.read, ds.records.checked, ds.records.rejected) == (1, 1, 0)
+    assert list(ds.trials["trial_id"]) == ["NCT00353704"]

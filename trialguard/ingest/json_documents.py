@@ -148,7 +148,9 @@ def read_document(ctx: IngestContext, name: str, data: bytes, loc: str) -> None:
     """One JSON text. CT.gov v2 studies in the registry's own types are decoded straight into the adapter's
     structs (`ctgov_v2_types.decode_studies`); anything else (curated records, studies with a value of
     another type, text that is not valid JSON) is parsed into dicts and read the general way, which accepts
-    or rejects exactly as the strict decoder would have, plus what only the lenient reading accepts.
+    or rejects exactly as the strict decoder would have, plus what only the lenient reading accepts. (One
+    difference is deliberate: a number beyond the range of a double, valid JSON that orjson refuses, does
+    not reject a study when it sits in a field trialguard does not read.)
 
     Either way the parsed tree (with everything older) sits in the collector's permanent generation while it
     is read: collections triggered by the new rows would otherwise traverse its objects again and again."""
