@@ -9,11 +9,14 @@ import json
 import orjson
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.conftest import FIXTURES
 from trialguard.dataset import TABLES
 from trialguard.ingest import ctgov_v2_types as v2
 from trialguard.ingest import read_paths
+from trialguard.ingest.json_documents import is_utf8
 
 V2 = FIXTURES / "ctgov" / "v2"
 SMALL = V2 / "NCT00353704.json"  # a small real record with results
@@ -120,3 +123,14 @@ def test_a_huge_number_in_a_field_that_is_not_read_does_not_reject_the_study(tmp
     ds = read_paths([str(path)])
     assert (ds.records.read, ds.records.checked, ds.records.rejected) == (1, 1, 0)
     assert list(ds.trials["trial_id"]) == ["NCT00353704"]
+
+
+@given(data=st.one_of(st.binary(max_size=40), st.text(max_size=20).map(lambda t: t.encode("utf-8", "surrogatepass"))),
+       piece=st.integers(min_value=1, max_value=8))
+def test_utf8_check_in_pieces_agrees_with_decoding_whole(data, piece):
+    try:
+        data.decode("utf-8")
+        expected = True
+    except UnicodeDecodeError:
+        expected = False
+    assert is_utf8(data, piece) is expected
