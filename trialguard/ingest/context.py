@@ -125,9 +125,10 @@ class IngestContext:
                     observed=record_id, per_file=True, **ids)
 
     def record(self, file: str, loc: str, kind: str, record_id: str | None, fill: Callable[[DatasetBuilder], None],
-               id_field: str = "id") -> bool:
+               id_field: str = "id", numbers_fit: bool = False) -> bool:
         """Read one record in isolation: either all its rows are kept and it counts as checked, or none are
-        and it is rejected with the reason. Returns whether it was accepted."""
+        and it is rejected with the reason. Returns whether it was accepted. An adapter whose whole numbers
+        are range-checked as they are read (`numbers_fit`) skips the `misfit` net."""
         if not record_id:
             self.reject(tg0.MISSING_ID, file, loc, f"{kind} record has no {id_field}")
             return False
@@ -146,7 +147,7 @@ class IngestContext:
             self.reject(tg0.INVALID_RECORD, file, loc,
                         f"{kind} {record_id}: unexpected structure ({type(e).__name__}: {e})", **ids)
             return False
-        bad = misfit(local)
+        bad = None if numbers_fit else misfit(local)
         if bad:
             where, column, value = bad
             self.reject(tg0.INVALID_RECORD, file, where, f"{kind} {record_id}: {where or '/'}: {column} "

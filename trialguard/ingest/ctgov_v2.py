@@ -58,7 +58,9 @@ def _record(ctx: IngestContext, name: str, loc: str, nct: str, study) -> None:
     def fill(b: DatasetBuilder) -> None:
         map_study(b, (nct, f"ctgov:{nct}", name), study(), loc)
 
-    ctx.record(name, loc, "trial", nct, fill, id_field="protocolSection/identificationModule/nctId")
+    # whole numbers are typed within 64 bits (`ctgov_v2_types.Whole`) or parsed by `parse_int`, which checks
+    ctx.record(name, loc, "trial", nct, fill, id_field="protocolSection/identificationModule/nctId",
+               numbers_fit=True)
 
 
 def map_study(b: DatasetBuilder, ids: Ids, study: v2.Study, loc: str) -> None:
