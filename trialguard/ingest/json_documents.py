@@ -83,11 +83,11 @@ def too_deep(ctx: IngestContext, name: str, loc: str, depth: int) -> None:
 _BOM = b"\xef\xbb\xbf"  # a byte-order mark is legal at the start of a UTF-8 file
 
 
-def decode(ctx: IngestContext, name: str, data: bytes, loc: str = "", bound: int | None = None):
+def decode(ctx: IngestContext, name: str, data: bytes, loc: str, bound: int):
     """Parse one JSON text; on failure reject it and return None. orjson parses the bytes directly (it
     validates UTF-8 itself, so the text is never decoded to str first); only a failure decodes them, to
-    name the first byte that is not UTF-8. Nesting is checked on the bytes (`nesting_bound`, or the `bound`
-    the caller computed); only a document whose bound exceeds the limit has its parsed tree walked."""
+    name the first byte that is not UTF-8. Nesting was bounded on the bytes (`bound`, from `_bound`); only a
+    document whose bound exceeds the limit has its parsed tree walked."""
     try:
         with gc_paused():
             obj = orjson.loads(_without_bom(data))
@@ -98,14 +98,12 @@ def decode(ctx: IngestContext, name: str, data: bytes, loc: str = "", bound: int
             ctx.reject(tg0.UNREADABLE_FILE, name, loc,
                        f"not UTF-8 text (byte {u.start}: {data[u.start:u.start+1]!r})")
             return None
-        bound = _bound(ctx, data) if bound is None else bound
         if bound > min(ctx.limits.max_json_depth, PARSER_MAX_DEPTH) and "depth" in str(e):
             too_deep(ctx, name, loc, bound)
         else:
             ctx.reject(tg0.MALFORMED_DOCUMENT, name, loc, f"invalid JSON: {e}")
         return None
     limit = ctx.limits.max_json_depth
-    bound = _bound(ctx, data) if bound is None else bound
     if bound > limit and depth_exceeds(obj, limit):
         too_deep(ctx, name, loc, bound)
         return None
