@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from trialguard.dataset import Dataset
-from trialguard.ingest.context import IngestContext, Limits, gc_paused, gc_resumed
+from trialguard.ingest.context import IngestContext, Limits, gc_paused
 from trialguard.validators import ingestion as tg0
 
 RECORD_SUFFIXES = (".yaml", ".yml", ".json")
@@ -82,8 +82,7 @@ def read_files(files: Iterable[str], limits: Limits | None = None, chunk_records
         for f in files:
             read_file(ctx, Path(f))
             if on_file:
-                with gc_resumed(ctx.gc_enabled):
-                    on_file(f)
+                on_file(f)
         return ctx.finish()
 
 
