@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Callable
 
-from trialguard.dataset import TABLES, Accounting, Dataset, DatasetBuilder
+from trialguard.dataset import PROVENANCE, TABLES, Accounting, Dataset, DatasetBuilder
 from trialguard.findings import rejection, rejections_frame
 from trialguard.validators import ingestion as tg0
 from trialguard.validators.registry import Rule
@@ -40,6 +40,8 @@ INT64_MAX = 2**63 - 1
 _INT_COLUMNS = {t: tuple(i for i, dtype in enumerate(cols.values()) if dtype == "Int64") for t, cols in TABLES.items()}
 
 
+_LOC = list(PROVENANCE).index("loc")
+_COLUMN_NAMES = {t: list(cols) for t, cols in TABLES.items()}
 _INT_TYPES = frozenset({int, type(None)})
 
 
@@ -62,7 +64,7 @@ def misfit(b: DatasetBuilder) -> tuple[str, str, object] | None:
             for i in positions:
                 v = row[i]
                 if v is not None and (type(v) is not int or not -INT64_MAX <= v <= INT64_MAX):
-                    return row.loc or "", row._fields[i], v
+                    return row[_LOC] or "", _COLUMN_NAMES[table][i], v
     return None
 
 

@@ -221,6 +221,6 @@ def add_adverse_events(b: DatasetBuilder, ids: Ids, ae: v2.AdverseEvents, ptr: s
     for key, serious in (("seriousEvents", True), ("otherEvents", False)):
         for i, ev in enumerate(getattr(ae, key) or ()):
             term, organ, prefix = ev.term, ev.organSystem, f"{ptr}/{key}/{i}/stats/"
-            for j, s in enumerate(ev.stats or ()):  # most rows of a study: positional, in the table's column order
-                append(Event(*ids, f"{prefix}{j}", "term", serious, term, organ, s.groupId, s.numAffected,
-                             s.numAtRisk, s.numEvents))
+            for j, s in enumerate(ev.stats or ()):  # most rows of a study: whole tuples in the column order
+                append((*ids, f"{prefix}{j}", "term", serious, term, organ, s.groupId, s.numAffected,
+                        s.numAtRisk, s.numEvents))
