@@ -17,7 +17,7 @@ from trialguard.ingest import ctgov_common as cc
 Ids = tuple[str, str, str]
 
 
-class Measurement(NamedTuple):  # a tuple: results records hold tens of thousands
+class Measurement(NamedTuple):  # a tuple (a plain one of the same six fields will do): records hold thousands
     loc: str
     group_id: str
     value: str | None
@@ -67,8 +67,8 @@ def add_measure(b: DatasetBuilder, ids: Ids, m: Measure) -> None:
             flags = cc.partition_flags(m.block, m.title, [c.title for c in m.classes],
                                        [cat.title for cat in cls.categories])
             # a group with a count not given ('NA') cannot be summed: its flags stay unknown
-            unsummable = {x.group_id for cat in cls.categories for x in cat.measurements
-                          if parse_int(x.value) is None}
+            unsummable = {gid for cat in cls.categories for _, gid, value, *_ in cat.measurements
+                          if parse_int(value) is None}
             for cat in cls.categories:
                 for loc, gid, value, *_ in cat.measurements:
                     denom_text = denoms.get(gid)

@@ -12,8 +12,8 @@ from trialguard.dataset import ROWS, DatasetBuilder
 from trialguard.ingest import ctgov_common as cc
 from trialguard.ingest import ctgov_v2_types as v2
 from trialguard.ingest.context import IngestContext
-from trialguard.ingest.ctgov_rows import Category, Ids, Measure, MeasureClass, Measurement, add_groups, \
-    add_measure, add_trial_source
+from trialguard.ingest.ctgov_rows import Category, Ids, Measure, MeasureClass, add_groups, add_measure, \
+    add_trial_source
 from trialguard.validators import ingestion as tg0
 
 # canonical date name -> (statusModule field, whether it is a {date, type} struct)
@@ -150,8 +150,8 @@ def measure_classes(classes: list[v2.MeasureClass] | None, ptr: str, selected: s
         cats = []
         for j, cat in enumerate(cls.categories or ()):
             prefix = f"{ptr}/{i}/categories/{j}/measurements/"
-            cats.append(Category(cat.title, [
-                Measurement(f"{prefix}{k}", m.groupId, m.value, m.spread, m.lowerLimit, m.upperLimit)
+            cats.append(Category(cat.title, [  # `Measurement`s, as plain tuples
+                (f"{prefix}{k}", m.groupId, m.value, m.spread, m.lowerLimit, m.upperLimit)
                 for k, m in enumerate(cat.measurements or ())]))
         out.append(MeasureClass(cls.title, denom_counts(cls.denoms, selected), cats))
     return out
