@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from trialguard.dataset import Dataset
-from trialguard.ingest.context import IngestContext, Limits
+from trialguard.ingest.context import IngestContext, Limits, gc_paused
 from trialguard.validators import ingestion as tg0
 
 RECORD_SUFFIXES = (".yaml", ".yml", ".json")
@@ -78,11 +78,12 @@ def read_files(files: Iterable[str], limits: Limits | None = None, chunk_records
     """Read the given files. With `on_chunk`, accepted records are handed over in chunks of `chunk_records` as
     they are read, and the returned Dataset holds only the rest, the rejections and the accounting."""
     ctx = IngestContext(limits or Limits(), chunk_records, on_chunk)
-    for f in files:
-        read_file(ctx, Path(f))
-        if on_file:
-            on_file(f)
-    return ctx.finish()
+    with gc_paused():  # resumed while `on_chunk` runs
+        for f in files:
+            read_file(ctx, Path(f))
+            if on_file:
+                on_file(f)
+        return ctx.finish()
 
 
 def read_paths(paths: Iterable[str], limits: Limits | None = None, exclude: Iterable[str] = (),

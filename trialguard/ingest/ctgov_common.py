@@ -143,7 +143,12 @@ def enum_token(text: str | None) -> str | None:
     """Legacy display text as the v2 enum token: 'Active, not recruiting' -> 'ACTIVE_NOT_RECRUITING'."""
     if text is None:
         return None
-    t = re.sub(r"[^A-Za-z0-9]+", "_", str(text).strip()).strip("_").upper()
+    return _enum_token(str(text))
+
+
+@lru_cache(maxsize=1 << 12)
+def _enum_token(text: str) -> str | None:  # a few dozen distinct texts, read once per measure
+    t = re.sub(r"[^A-Za-z0-9]+", "_", text.strip()).strip("_").upper()
     return t or None
 
 

@@ -17,7 +17,7 @@ from trialguard.ingest import ctgov_common as cc
 Ids = tuple[str, str, str]
 
 
-class Measurement(NamedTuple):  # a tuple: results records hold tens of thousands
+class Measurement(NamedTuple):  # a tuple (a plain one of the same six fields will do): records hold thousands
     loc: str
     group_id: str
     value: str | None
@@ -67,31 +67,25 @@ def add_measure(b: DatasetBuilder, ids: Ids, m: Measure) -> None:
             flags = cc.partition_flags(m.block, m.title, [c.title for c in m.classes],
                                        [cat.title for cat in cls.categories])
             # a group with a count not given ('NA') cannot be summed: its flags stay unknown
-            unsummable = {x.group_id for cat in cls.categories for x in cat.measurements
-                          if parse_int(x.value) is None}
+            unsummable = {gid for cat in cls.categories for _, gid, value, *_ in cat.measurements
+                          if parse_int(value) is None}
             for cat in cls.categories:
                 for loc, gid, value, *_ in cat.measurements:
                     denom_text = denoms.get(gid)
                     exhaustive, exclusive = (None, None) if gid in unsummable else flags
-                    append(Count(*ids, loc=loc, block=m.block, measure=m.title, class_title=cls.title,
-                                 category=cat.title, group_id=gid,
-                                 count=None if percent else parse_int(value),
-                                 count_text=None if percent else value,
-                                 percent_text=value if percent else None,
-                                 denom=parse_int(denom_text), denom_text=denom_text,
-                                 exhaustive=exhaustive, exclusive=exclusive))
+                    count, count_text, percent_text = (None, None, value) if percent else \
+                        (parse_int(value), value, None)
+                    # positional, in the table's column order: these loops make most rows of a record
+                    append(Count(*ids, loc, m.block, m.title, cls.title, cat.title, gid, count, count_text,
+                                 parse_int(denom_text), denom_text, percent_text, exhaustive, exclusive))
         else:
             for cat in cls.categories:
                 for loc, gid, value, spread, lower, upper in cat.measurements:
                     denom_text = denoms.get(gid)
-                    append(Stat(*ids, loc=loc, block=m.block, measure=m.title, class_title=cls.title,
-                                category=cat.title, group_id=gid, param=param,
-                                value=parse_float(value), value_text=value,
-                                dispersion=disp, ci_pct=ci_pct,
-                                spread=parse_float(spread), spread_text=spread,
-                                lower=parse_float(lower), lower_text=lower,
-                                upper=parse_float(upper), upper_text=upper,
-                                unit=m.unit, n=parse_int(denom_text), time_frame=m.time_frame))
+                    append(Stat(*ids, loc, m.block, m.title, cls.title, cat.title, gid, param,
+                                parse_float(value), value, disp, ci_pct, parse_float(spread), spread,
+                                parse_float(lower), lower, parse_float(upper), upper, m.unit,
+                                parse_int(denom_text), m.time_frame))
 
 
 def add_groups(b: DatasetBuilder, ids: Ids, block: str, groups: list[tuple[str, str, str | None, str | None]],

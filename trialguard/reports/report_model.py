@@ -244,11 +244,12 @@ def trial_data(result: RunResult) -> dict:
     t = ds.trials
     if len(t):
         date_cols = [c for c in t.columns if c not in ("trial_id", "source_id", "file", "loc", *TRIAL_FIELDS)]
-        for row in t.drop_duplicates("trial_id").sort_values("trial_id").to_dict("records"):
-            dates = [[c, plain(row[c])] for c in date_cols if plain(row[c]) not in (None, "")]
-            info[str(row["trial_id"])] = {
-                **{k: plain(row[k]) for k in TRIAL_FIELDS}, "source_id": plain(row["source_id"]),
-                "file": plain(row["file"]), "dates": dates}
+        names = ["trial_id", "source_id", "file", *TRIAL_FIELDS, *date_cols]
+        for row in records(t.drop_duplicates("trial_id").sort_values("trial_id"), names):
+            cell = dict(zip(names, row))
+            info[str(cell["trial_id"])] = {
+                **{k: cell[k] for k in TRIAL_FIELDS}, "source_id": cell["source_id"], "file": cell["file"],
+                "dates": [[c, cell[c]] for c in date_cols if cell[c] not in (None, "")]}
     parts = {
         "sources": _by_trial(ds.sources, ["source_id", "kind", "title", "publisher", "published", "file"]),
         "groups": _by_trial(ds.groups, ["source_id", "block", "group_id", "title", "n_text", "n", "parent"]),
