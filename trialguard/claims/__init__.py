@@ -18,8 +18,10 @@ def _claim_dates(ds: Dataset, texts: pd.DataFrame) -> pd.Series:
     src = ds.sources[["source_id", "published"]].dropna().drop_duplicates("source_id")
     trials = ds.trials[["trial_id", "first_submitted"]].dropna().drop_duplicates("trial_id")
     # look-ups of unique keys (what a left merge on one sorted text key does, without its slow monotonic path)
-    published = texts["source_id"].map(src.set_index("source_id")["published"])
-    submitted = texts["trial_id"].map(trials.set_index("trial_id")["first_submitted"])
+    # (an empty look-up table maps to floats: the dates keep their text dtype, as the merge kept it)
+    published = texts["source_id"].map(src.set_index("source_id")["published"]).astype(src["published"].dtype)
+    submitted = texts["trial_id"].map(trials.set_index("trial_id")["first_submitted"]).astype(
+        trials["first_submitted"].dtype)
     return published.fillna(submitted).fillna("").rename("published")
 
 
