@@ -7,6 +7,7 @@ group's `n` from the groups table.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from trialguard.dataset import Dataset
@@ -48,11 +49,15 @@ def measure_label(df: pd.DataFrame) -> pd.Series:
 
 def group_sizes(groups: pd.DataFrame) -> pd.DataFrame:
     """GROUP_KEY + group_n, group_title, parent_n: the size of every group and of its parent, if known."""
-    g = groups.drop_duplicates(GROUP_KEY, keep="first")
-    sizes = g[GROUP_KEY + ["n", "title", "parent"]].rename(columns={"n": "group_n", "title": "group_title"})
-    parents = g[GROUP_KEY + ["n"]].rename(columns={"group_id": "parent", "n": "parent_n"})
-    sizes = sizes.merge(parents, on=["source_id", "trial_id", "block", "parent"], how="left")
-    return sizes.drop(columns="parent")
+    # each group's key and its parent's key as codes numbered together (missing values match each other, as
+    # they did in the merge this replaces): the first row of each key, and its parent looked up among them
+    own, parent = joint_key_codes([groups[GROUP_KEY], groups[["source_id", "trial_id", "block", "parent"]].set_axis(
+        GROUP_KEY, axis=1)], GROUP_KEY)
+    first = np.flatnonzero(~pd.Series(own).duplicated().to_numpy())
+    g = groups.iloc[first]
+    sizes = g[GROUP_KEY + ["n", "title"]].rename(columns={"n": "group_n", "title": "group_title"}).reset_index(drop=True)
+    sizes["parent_n"] = g["n"].array.take(pd.Index(own[first]).get_indexer(parent[first]), allow_fill=True)
+    return sizes
 
 
 def key_frame(df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
