@@ -72,7 +72,8 @@ def misfit(b: DatasetBuilder) -> tuple[str, str, object] | None:
 def gc_paused():
     """No cyclic garbage collection while parsers and adapters build objects that form no cycles (parsed
     documents, rows, a chunk's columns): their allocations would otherwise trigger collections that re-scan
-    every row collected so far, again and again (a third of the reading time)."""
+    every row collected so far, again and again (about 40 % of the adapter's and the frames' time). `read_files`
+    pauses it for the whole read; `IngestContext.flush` lifts the pause while the rules check a chunk."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -166,16 +167,14 @@ class IngestContext:
     def flush(self) -> None:
         """Hand the accepted rows collected so far to `on_chunk` and start a new builder."""
         if self.on_chunk and self.pending:
-            with gc_paused():
-                chunk, self.builder, self.pending = self.builder.build(), DatasetBuilder(), 0
+            chunk, self.builder, self.pending = self.builder.build(), DatasetBuilder(), 0
             with gc_resumed(self.gc_enabled):
                 self.on_chunk(chunk)
 
     def finish(self) -> Dataset:
         """The rows not yet handed over (all of them without `on_chunk`), the rejections and the accounting."""
         self.flush()
-        with gc_paused():
-            ds = self.builder.build(self.records, rejections_frame(self.rejected_rows), self.inputs)
+        ds = self.builder.build(self.records, rejections_frame(self.rejected_rows), self.inputs)
         ds.record_ids = dict(self.seen)
         ds.skipped = list(self.skipped)
         return ds

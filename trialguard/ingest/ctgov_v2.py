@@ -8,6 +8,8 @@ the study, prefixed with the study's own location in its file (an array index `/
 
 from __future__ import annotations
 
+from typing import Callable
+
 from trialguard.dataset import ROWS, DatasetBuilder
 from trialguard.ingest import ctgov_common as cc
 from trialguard.ingest import ctgov_v2_types as v2
@@ -34,13 +36,13 @@ def read_study(ctx: IngestContext, name: str, loc: str, study: dict) -> None:
     protocol = study.get("protocolSection")
     if not isinstance(protocol, dict):
         p = f"{loc}/protocolSection"
-        ctx.reject(tg0.INVALID_RECORD, name, p, f"{p}: expected an object, found {v2._kind(protocol)}")
+        ctx.reject(tg0.INVALID_RECORD, name, p, f"{p}: expected an object, found {v2.json_kind(protocol)}")
         return
     ident = protocol.get("identificationModule")
     nct = ident.get("nctId") if isinstance(ident, dict) else None
     if nct is not None and not isinstance(nct, str):
         p = f"{loc}/protocolSection/identificationModule/nctId"
-        ctx.reject(tg0.INVALID_RECORD, name, p, f"{p}: expected text, found {v2._kind(nct)}")
+        ctx.reject(tg0.INVALID_RECORD, name, p, f"{p}: expected text, found {v2.json_kind(nct)}")
         return
     _record(ctx, name, loc, (nct or "").strip(), lambda: v2.to_study(study, loc))
 
@@ -54,9 +56,10 @@ def read_studies(ctx: IngestContext, name: str, loc: str, decoded: v2.Study | li
         _record(ctx, name, study_loc, ((ident and ident.nctId) or "").strip(), lambda study=study: study)
 
 
-def _record(ctx: IngestContext, name: str, loc: str, nct: str, study) -> None:
+def _record(ctx: IngestContext, name: str, loc: str, nct: str, make_study: Callable[[], v2.Study]) -> None:
+    """Read one study as a record; `make_study` runs inside it, so a RecordError it raises rejects the record."""
     def fill(b: DatasetBuilder) -> None:
-        map_study(b, (nct, f"ctgov:{nct}", name), study(), loc)
+        map_study(b, (nct, f"ctgov:{nct}", name), make_study(), loc)
 
     # whole numbers are typed within 64 bits (`ctgov_v2_types.Whole`) or parsed by `parse_int`, which checks
     ctx.record(name, loc, "trial", nct, fill, id_field="protocolSection/identificationModule/nctId",
@@ -64,7 +67,7 @@ def _record(ctx: IngestContext, name: str, loc: str, nct: str, study) -> None:
 
 
 def map_study(b: DatasetBuilder, ids: Ids, study: v2.Study, loc: str) -> None:
-    protocol, p = study.protocolSection or v2.Protocol(), f"{loc}/protocolSection"
+    protocol, p = study.protocolSection, f"{loc}/protocolSection"
     results, r = study.resultsSection or v2.Results(), f"{loc}/resultsSection"
     arms, a = protocol.armsInterventionsModule or v2.ArmsInterventions(), f"{p}/armsInterventionsModule"
     add_trial(b, ids, protocol, p)

@@ -267,7 +267,8 @@ def decode_studies(data) -> Study | list[Study] | None:
 # ---------------------------------------------------------------- lenient conversion
 
 
-def _kind(v) -> str:
+def json_kind(v) -> str:
+    """How a message names the JSON type of a value."""
     return {dict: "an object", list: "a list", str: "text", bool: "a boolean", int: "a number",
             float: "a number"}.get(type(v), type(v).__name__)
 
@@ -279,7 +280,7 @@ def text(d: dict, ptr: str, key: str) -> str | None:
         return v
     if isinstance(v, (int, float)) and not isinstance(v, bool):
         return str(v)
-    raise RecordError(f"{ptr}/{key}", f"{ptr}/{key}: expected text, found {_kind(v)}")
+    raise RecordError(f"{ptr}/{key}", f"{ptr}/{key}: expected text, found {json_kind(v)}")
 
 
 def whole(d: dict, ptr: str, key: str) -> int | None:
@@ -293,7 +294,7 @@ def whole(d: dict, ptr: str, key: str) -> int | None:
         n = cc.parse_int(v)
         if n is not None:
             return n
-    raise RecordError(f"{ptr}/{key}", f"{ptr}/{key}: expected a whole number, found {_kind(v)} {v!r:.40}")
+    raise RecordError(f"{ptr}/{key}", f"{ptr}/{key}: expected a whole number, found {json_kind(v)} {v!r:.40}")
 
 
 def texts(d: dict, ptr: str, key: str) -> list[str] | None:
@@ -301,10 +302,10 @@ def texts(d: dict, ptr: str, key: str) -> list[str] | None:
     if values is None:
         return None
     if not isinstance(values, list):
-        raise RecordError(f"{ptr}/{key}", f"{ptr}/{key}: expected a list, found {_kind(values)}")
+        raise RecordError(f"{ptr}/{key}", f"{ptr}/{key}: expected a list, found {json_kind(values)}")
     for i, v in enumerate(values):
         if not isinstance(v, str):
-            raise RecordError(f"{ptr}/{key}/{i}", f"{ptr}/{key}/{i}: expected text, found {_kind(v)}")
+            raise RecordError(f"{ptr}/{key}/{i}", f"{ptr}/{key}/{i}: expected text, found {json_kind(v)}")
     return values
 
 
@@ -313,7 +314,7 @@ def part(cls: type[Part], d: dict, ptr: str, key: str) -> Part | None:
     if v is None:
         return None
     if not isinstance(v, dict):
-        raise RecordError(f"{ptr}/{key}", f"{ptr}/{key}: expected an object, found {_kind(v)}")
+        raise RecordError(f"{ptr}/{key}", f"{ptr}/{key}: expected an object, found {json_kind(v)}")
     return to_part(cls, v, f"{ptr}/{key}")
 
 
@@ -322,12 +323,12 @@ def parts(cls: type[Part], d: dict, ptr: str, key: str) -> list[Part] | None:
     if values is None:
         return None
     if not isinstance(values, list):
-        raise RecordError(f"{ptr}/{key}", f"{ptr}/{key}: expected a list, found {_kind(values)}")
+        raise RecordError(f"{ptr}/{key}", f"{ptr}/{key}: expected a list, found {json_kind(values)}")
     out = []
     for i, v in enumerate(values):
         p = f"{ptr}/{key}/{i}"
         if v is not None and not isinstance(v, dict):
-            raise RecordError(p, f"{p}: expected an object, found {_kind(v)}")
+            raise RecordError(p, f"{p}: expected an object, found {json_kind(v)}")
         out.append(to_part(cls, v or {}, p))
     return out
 

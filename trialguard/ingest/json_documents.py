@@ -8,7 +8,7 @@ import gc
 import numpy as np
 import orjson
 
-from trialguard.ingest.context import IngestContext, gc_paused
+from trialguard.ingest.context import IngestContext
 from trialguard.validators import ingestion as tg0
 
 
@@ -89,8 +89,7 @@ def decode(ctx: IngestContext, name: str, data: bytes, loc: str, bound: int):
     name the first byte that is not UTF-8. Nesting was bounded on the bytes (`bound`, from `_bound`); only a
     document whose bound exceeds the limit has its parsed tree walked."""
     try:
-        with gc_paused():
-            obj = orjson.loads(_without_bom(data))
+        obj = orjson.loads(_without_bom(data))
     except orjson.JSONDecodeError as e:
         try:
             data.decode("utf-8-sig")
@@ -157,26 +156,19 @@ def read_document(ctx: IngestContext, name: str, data: bytes, loc: str) -> None:
     not reject a study when it sits in a field trialguard does not read.)
 
     Either way the parsed tree (with everything older) sits in the collector's permanent generation while it
-    is read: collections triggered by the new rows would otherwise traverse its objects again and again."""
+    is read: the collector runs while the rules check a chunk, and would otherwise traverse its objects."""
     from trialguard.ingest import ctgov_v2, ctgov_v2_types
 
     bound = _bound(ctx, data)
-    if (b"protocolSection" in data and bound <= min(ctx.limits.max_json_depth, PARSER_MAX_DEPTH)
-            and is_utf8(data)):
-        with gc_paused():
-            decoded = ctgov_v2_types.decode_studies(_without_bom(data))
-        if decoded is not None:
-            gc.freeze()
-            try:
-                ctgov_v2.read_studies(ctx, name, loc, decoded)
-            finally:
-                gc.unfreeze()
-            return
-    with gc_paused():
-        obj = decode(ctx, name, data, loc, bound)
-        gc.freeze()
+    strict = (b"protocolSection" in data and bound <= min(ctx.limits.max_json_depth, PARSER_MAX_DEPTH)
+              and is_utf8(data))
+    decoded = ctgov_v2_types.decode_studies(_without_bom(data)) if strict else None
+    obj = decode(ctx, name, data, loc, bound) if decoded is None else None
+    gc.freeze()
     try:
-        if obj is not None:
+        if decoded is not None:
+            ctgov_v2.read_studies(ctx, name, loc, decoded)
+        elif obj is not None:
             read_object(ctx, name, loc, obj)
     finally:
         gc.unfreeze()

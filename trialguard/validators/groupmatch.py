@@ -23,7 +23,8 @@ COLUMNS = ["trial_id", "source_id", "group_a", "title_a", "group_b", "title_b", 
 
 def _groups(groups: pd.DataFrame, block: str, record: np.ndarray, group: np.ndarray) -> pd.DataFrame:
     """The block's groups but totals, each (record, group id) once (its first row): `row` (position in
-    `groups`), `rec` (record code: `record`; `group` codes record and group id), `norm` (title, case and blanks normalised) and `pos` (order in its record)."""
+    `groups`), `rec` (record code: `record`; `group` codes record and group id), `norm` (title, case and
+    blanks normalised) and `pos` (order in its record)."""
     keep = (groups["block"] == block) & ~groups["is_total"].fillna(False).astype(bool)
     rows = np.flatnonzero(keep.to_numpy())
     rows = rows[~pd.Series(group[rows]).duplicated().to_numpy()]
