@@ -111,6 +111,7 @@ def validate(paths, out_dir, formats, fail_on, select, ignore, config_path, excl
     configuration error (bad option, unreadable config or baseline, unknown --since revision).
     """
     from trialguard import engine, gate
+    from trialguard.allocator import keep_freed_memory
     from trialguard.reports import console, default_formats, writers
 
     cfg = _config(config_path, select=parse_codes(select), ignore=parse_codes(ignore), fail_on=fail_on,
@@ -131,6 +132,7 @@ def validate(paths, out_dir, formats, fail_on, select, ignore, config_path, excl
 
         result = run_dask(paths, cfg, limits, workers=workers, scheduler=scheduler, chunk_records=chunk_records)
     else:
+        keep_freed_memory()
         with progress_bar(enabled=not quiet) as progress:
             result = engine.run(paths, cfg, limits, chunk_records=chunk_records, progress=progress,
                                 observe=gx_run.observe if gx_run else None, jobs=jobs)

@@ -19,6 +19,7 @@ from typing import Callable
 
 import click
 
+from trialguard.allocator import keep_freed_memory
 from trialguard.config import Config
 from trialguard.ingest.context import Limits
 
@@ -91,13 +92,18 @@ def _pool_context():
     return ctx
 
 
+def worker_pool(workers: int) -> ProcessPoolExecutor:
+    """Worker processes started from the fork server, their allocator tuned as the command line's is."""
+    return ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(), initializer=keep_freed_memory)
+
+
 def check_in_processes(files: list[str], config: Config, limits: Limits | None, chunk_records: int, workers: int,
                        on_file: Callable[[str], None] | None = None, spill: str | None = None) -> list:
     """Check `files` in `workers` processes; the partitions come back in input order. `on_file` is called for
     each file of a partition when that partition is done."""
     parts = min(workers * PARTITIONS_PER_JOB, sum(file_sizes(files)) // PARTITION_MIN_BYTES)
     groups = partition_files(files, max(workers, parts))
-    with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
+    with worker_pool(workers) as pool:
         futures = [pool.submit(check_files, g, config, limits, chunk_records, spill) for g in groups]
         for group, future in zip(groups, futures):
             try:

@@ -1,0 +1,58 @@
+"""The allocator setting of trialguard's own processes: a large freed block stays in the heap for reuse."""
+
+import ctypes
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from trialguard import parallel
+
+ROOT = Path(__file__).resolve().parents[1]
+
+glibc = sys.platform.startswith("linux") and hasattr(ctypes.CDLL(None), "mallinfo2")
+pytestmark = pytest.mark.skipif(not glibc, reason="glibc's allocator only")
+
+
+class MallInfo(ctypes.Structure):
+    _fields_ = [(n, ctypes.c_size_t) for n in ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks",
+                                                "fsmblks", "uordblks", "fordblks", "keepcost")]
+
+
+def heap_keeps_freed_block() -> bool:
+    """Free a 64 MB block: does the heap keep it (mallinfo2's free bytes) or did it go back to the system?"""
+    libc = ctypes.CDLL(None)
+    libc.mallinfo2.restype, libc.malloc.restype, libc.free.argtypes = MallInfo, ctypes.c_void_p, (ctypes.c_void_p,)
+    libc.free(libc.malloc(64 << 20))
+    return libc.mallinfo2().fordblks >= 64 << 20
+
+
+# A fresh process each time, so that the test process's own allocator is left as it is.
+PROBE = """
+import sys
+from test_allocator import heap_keeps_freed_block
+from trialguard.allocator import keep_freed_memory
+tuned = keep_freed_memory() if sys.argv[1] == "tuned" else None
+print(tuned, heap_keeps_freed_block())
+"""
+
+
+def probe(mode: str) -> str:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests")])}
+    return subprocess.run([sys.executable, "-c", PROBE, mode], capture_output=True, text=True, env=env,
+                          check=True).stdout.strip()
+
+
+def test_default_allocator_returns_a_large_freed_block_to_the_system():
+    assert probe("plain") == "None False"
+
+
+def test_tuned_allocator_keeps_a_large_freed_block_for_reuse():
+    assert probe("tuned") == "True True"
+
+
+def test_worker_processes_are_tuned():
+    with parallel.worker_pool(1) as pool:
+        assert pool.submit(heap_keeps_freed_block).result() is True
