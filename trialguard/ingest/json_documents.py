@@ -27,9 +27,6 @@ def depth_exceeds(obj, limit: int) -> bool:
 
 
 _NOT_STRUCTURE = bytes(c for c in range(256) if c not in b'[]{}"')
-_DEPTH_STEP = np.zeros(256, dtype=np.int8)
-_DEPTH_STEP[[ord("["), ord("{")]] = 1
-_DEPTH_STEP[[ord("]"), ord("}")]] = -1
 
 
 def nesting_bound(data: bytes) -> int:
@@ -44,10 +41,11 @@ def nesting_bound(data: bytes) -> int:
     if b"\\" in data:
         data = _blank_escaped_quotes(data)
     structure = np.frombuffer(data.translate(None, _NOT_STRUCTURE), dtype=np.uint8)
-    if not len(structure):
+    quotes = structure == ord('"')
+    brackets = structure[~(np.bitwise_xor.accumulate(quotes) | quotes)]  # outside strings (parity: inside)
+    if not len(brackets):
         return 0
-    in_string = np.bitwise_xor.accumulate(structure == ord('"'))  # True from an opening quote to its closing one
-    steps = np.where(in_string, 0, _DEPTH_STEP[structure])
+    steps = (brackets & 2).view(np.int8) - 1  # [ and { have the bit of value 2 set: +1; ] and }: -1
     depth_type = np.int32 if len(steps) < 2**31 else np.int64  # a sum of int8s into int32 is 10x faster
     return max(int(np.cumsum(steps, dtype=depth_type).max()), 0)
 
