@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import os
 from datetime import datetime, timezone
 from pathlib import Path
 
+import orjson
 import pandas as pd
 
 from trialguard.engine import RunResult
@@ -64,7 +64,8 @@ def document(result: RunResult) -> dict:
 
 
 def dumps(doc: dict) -> bytes:
-    return (json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=False, default=str) + "\n").encode("utf-8")
+    """Indented UTF-8 JSON in the document's key order; a value JSON has no type for is written as its text."""
+    return orjson.dumps(doc, option=orjson.OPT_INDENT_2, default=str) + b"\n"
 
 
 def write(result: RunResult, out_dir: Path) -> Path:
