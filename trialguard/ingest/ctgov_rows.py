@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from trialguard.dataset import ROWS, DatasetBuilder
+from trialguard.dataset import DatasetBuilder
 from trialguard.ingest import ctgov_common as cc
 
 # A record's provenance columns, the first three of every table: (trial_id, source_id, file).
@@ -60,7 +60,7 @@ def add_measure(b: DatasetBuilder, ids: Ids, m: Measure) -> None:
     disp, ci_pct = cc.dispersion(m.dispersion)
     parse_int, parse_float = cc.parse_int, cc.parse_float
     append = b.rows[table].append
-    Count, Stat = ROWS["counts"], ROWS["stats"]
+    trial_id, source_id, file = ids
     for cls in m.classes:
         denoms = cls.denoms or m.denoms
         if table == "counts":
@@ -75,17 +75,19 @@ def add_measure(b: DatasetBuilder, ids: Ids, m: Measure) -> None:
                     exhaustive, exclusive = (None, None) if gid in unsummable else flags
                     count, count_text, percent_text = (None, None, value) if percent else \
                         (parse_int(value), value, None)
-                    # positional, in the table's column order: these loops make most rows of a record
-                    append(Count(*ids, loc, m.block, m.title, cls.title, cat.title, gid, count, count_text,
-                                 parse_int(denom_text), denom_text, percent_text, exhaustive, exclusive))
+                    # plain tuples of every column in order (quote and time_frame last, unset): these
+                    # loops make most rows of a record
+                    append((trial_id, source_id, file, loc, m.block, m.title, cls.title, cat.title, gid, count,
+                            count_text, parse_int(denom_text), denom_text, percent_text, exhaustive, exclusive,
+                            None, None))
         else:
             for cat in cls.categories:
                 for loc, gid, value, spread, lower, upper in cat.measurements:
                     denom_text = denoms.get(gid)
-                    append(Stat(*ids, loc, m.block, m.title, cls.title, cat.title, gid, param,
-                                parse_float(value), value, disp, ci_pct, parse_float(spread), spread,
-                                parse_float(lower), lower, parse_float(upper), upper, m.unit,
-                                parse_int(denom_text), m.time_frame))
+                    append((trial_id, source_id, file, loc, m.block, m.title, cls.title, cat.title, gid, param,
+                            parse_float(value), value, disp, ci_pct, parse_float(spread), spread,
+                            parse_float(lower), lower, parse_float(upper), upper, m.unit,
+                            parse_int(denom_text), m.time_frame, None))  # quote unset
 
 
 def add_groups(b: DatasetBuilder, ids: Ids, block: str, groups: list[tuple[str, str, str | None, str | None]],
@@ -95,13 +97,13 @@ def add_groups(b: DatasetBuilder, ids: Ids, block: str, groups: list[tuple[str, 
     denoms = denoms or {}
     total = next((gid for _, gid, title, _ in groups if cc.is_total_group(title)), None) if block == "baseline" \
         else None
-    append, Group = b.rows["groups"].append, ROWS["groups"]
+    append, (trial_id, source_id, file) = b.rows["groups"].append, ids
     for loc, gid, title, desc in groups:
         is_total = gid == total if block == "baseline" else None
         n_text = denoms.get(gid)
-        append(Group(*ids, loc=loc, block=block, group_id=gid, title=title, description=desc,
-                     n=cc.parse_int(n_text), n_text=n_text, parent=total if total and gid != total else None,
-                     parts_exhaustive=True if is_total else None, is_total=is_total))
+        # every column in order: ..., n, n_text, parent, parts_exhaustive, is_total, quote (unset)
+        append((trial_id, source_id, file, loc, block, gid, title, desc, cc.parse_int(n_text), n_text,
+                total if total and gid != total else None, True if is_total else None, is_total, None))
 
 
 def add_trial_source(b: DatasetBuilder, ids: Ids, loc: str, title: str | None, dates: dict) -> None:

@@ -162,17 +162,16 @@ def measure_classes(classes: list[v2.MeasureClass] | None, ptr: str, selected: s
 
 def add_flow(b: DatasetBuilder, ids: Ids, flow: v2.Flow, ptr: str) -> None:
     add_groups(b, ids, "flow", result_groups(flow.groups, f"{ptr}/groups"))
-    append, Flow, parse_int = b.rows["flow"].append, ROWS["flow"], cc.parse_int
+    append, parse_int, (trial_id, source_id, file) = b.rows["flow"].append, cc.parse_int, ids
     for p, period in enumerate(flow.periods or ()):
         title = period.title
         for key, kind, parts in (("milestones", "milestone", "achievements"),
                                  ("dropWithdraws", "withdrawal", "reasons")):
             for i, ms in enumerate(getattr(period, key) or ()):
                 prefix = f"{ptr}/periods/{p}/{key}/{i}/{parts}/"
-                for j, n in enumerate(getattr(ms, parts) or ()):
-                    append(Flow(*ids, loc=f"{prefix}{j}", period=p, period_title=title, kind=kind,
-                                milestone=ms.type, group_id=n.groupId, n=parse_int(n.numSubjects),
-                                n_text=n.numSubjects))
+                for j, n in enumerate(getattr(ms, parts) or ()):  # plain tuples of every column, in order
+                    append((trial_id, source_id, file, f"{prefix}{j}", p, title, kind, ms.type, n.groupId,
+                            parse_int(n.numSubjects), n.numSubjects))
 
 
 def add_baseline(b: DatasetBuilder, ids: Ids, base: v2.Baseline, ptr: str) -> None:
@@ -221,9 +220,10 @@ def add_adverse_events(b: DatasetBuilder, ids: Ids, ae: v2.AdverseEvents, ptr: s
                 continue
             append(Event(*ids, loc=f"{ptr}/eventGroups/{i}/{affected_key}", kind=kind, serious=serious,
                          group_id=g.id, affected=affected, at_risk=at_risk))
+    trial_id, source_id, file = ids
     for key, serious in (("seriousEvents", True), ("otherEvents", False)):
         for i, ev in enumerate(getattr(ae, key) or ()):
             term, organ, prefix = ev.term, ev.organSystem, f"{ptr}/{key}/{i}/stats/"
             for j, s in enumerate(ev.stats or ()):  # most rows of a study: whole tuples in the column order
-                append((*ids, f"{prefix}{j}", "term", serious, term, organ, s.groupId, s.numAffected,
-                        s.numAtRisk, s.numEvents))
+                append((trial_id, source_id, file, f"{prefix}{j}", "term", serious, term, organ, s.groupId,
+                        s.numAffected, s.numAtRisk, s.numEvents))
