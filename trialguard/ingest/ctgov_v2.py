@@ -184,7 +184,7 @@ def add_baseline(b: DatasetBuilder, ids: Ids, base: v2.Baseline, ptr: str) -> No
 
 
 def add_outcomes(b: DatasetBuilder, ids: Ids, module: v2.Outcomes, ptr: str) -> None:
-    parse_float = cc.parse_float
+    parse_float, append = cc.parse_float, b.rows["analyses"].append
     for i, om in enumerate(module.outcomeMeasures or ()):
         block, om_ptr = f"outcome/{i}", f"{ptr}/outcomeMeasures/{i}"
         selected = om.denomUnitsSelected
@@ -198,11 +198,11 @@ def add_outcomes(b: DatasetBuilder, ids: Ids, module: v2.Outcomes, ptr: str) -> 
             measure_classes(om.classes, f"{om_ptr}/classes", selected)))
         for j, an in enumerate(om.analyses or ()):
             est, lo, hi = an.paramValue, an.ciLowerLimit, an.ciUpperLimit
-            b.add("analyses", *ids, loc=f"{om_ptr}/analyses/{j}", block=block,
-                  group_ids=" ".join(an.groupIds or ()), method=an.statisticalMethod, param=an.paramType,
-                  estimate=parse_float(est), estimate_text=est, ci_pct=an.ciPctValue,
-                  ci_sides=cc.ci_sides(an.ciNumSides), ci_low=parse_float(lo), ci_low_text=lo,
-                  ci_high=parse_float(hi), ci_high_text=hi, p_text=an.pValue)
+            # every column in order: ..., estimate, estimate_text, ci_pct, ci_sides, ci_low, ci_low_text,
+            # ci_high, ci_high_text, p_text, quote (unset)
+            append((*ids, f"{om_ptr}/analyses/{j}", block, " ".join(an.groupIds or ()), an.statisticalMethod,
+                    an.paramType, parse_float(est), est, an.ciPctValue, cc.ci_sides(an.ciNumSides), parse_float(lo),
+                    lo, parse_float(hi), hi, an.pValue, None))
 
 
 AE_TOTALS = (("total", True, "seriousNumAffected", "seriousNumAtRisk"),
