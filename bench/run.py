@@ -102,7 +102,7 @@ def child_floor(folder: Path) -> dict:
 
 def child_full(folder: Path, out: Path, chunk_records: int, engine_name: str, jobs: int) -> dict:
     from trialguard import engine, parallel
-    from trialguard.allocator import keep_freed_memory
+    from trialguard.memory import keep_freed_memory
     from trialguard.config import Config
     from trialguard.reports import default_formats, writers
 

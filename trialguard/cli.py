@@ -111,7 +111,7 @@ def validate(paths, out_dir, formats, fail_on, select, ignore, config_path, excl
     configuration error (bad option, unreadable config or baseline, unknown --since revision).
     """
     from trialguard import engine, gate
-    from trialguard.allocator import keep_freed_memory
+    from trialguard.memory import keep_freed_memory
     from trialguard.reports import console, default_formats, writers
 
     cfg = _config(config_path, select=parse_codes(select), ignore=parse_codes(ignore), fail_on=fail_on,

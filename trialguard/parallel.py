@@ -19,7 +19,7 @@ from typing import Callable
 
 import click
 
-from trialguard.allocator import keep_freed_memory
+from trialguard.memory import keep_freed_memory
 from trialguard.config import Config
 from trialguard.ingest.context import Limits
 

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from trialguard.dataset import Dataset
-from trialguard.ingest.context import IngestContext, Limits, gc_paused
+from trialguard.ingest.context import IngestContext, Limits
+from trialguard.memory import gc_paused
 from trialguard.validators import ingestion as tg0
 
 RECORD_SUFFIXES = (".yaml", ".yml", ".json")

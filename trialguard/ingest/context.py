@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import gc
-from contextlib import contextmanager
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Callable
 
 from trialguard.dataset import PROVENANCE, TABLES, Accounting, Dataset, DatasetBuilder
 from trialguard.findings import rejection, rejections_frame
+from trialguard.memory import gc_resumed
 from trialguard.validators import ingestion as tg0
 from trialguard.validators.registry import Rule
 
@@ -66,34 +66,6 @@ def misfit(b: DatasetBuilder) -> tuple[str, str, object] | None:
                 if v is not None and (type(v) is not int or not -INT64_MAX <= v <= INT64_MAX):
                     return row[_LOC] or "", _COLUMN_NAMES[table][i], v
     return None
-
-
-@contextmanager
-def gc_paused():
-    """No cyclic garbage collection while parsers and adapters build objects that form no cycles (parsed
-    documents, rows, a chunk's columns): their allocations would otherwise trigger collections that re-scan
-    every row collected so far, again and again (about 40 % of the adapter's and the frames' time). `read_files`
-    pauses it for the whole read; `IngestContext.flush` lifts the pause while the rules check a chunk."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-@contextmanager
-def gc_resumed(enabled: bool):
-    """Lift a `gc_paused` while other code runs (the rules checking a chunk), if the collector was `enabled`."""
-    lift = enabled and not gc.isenabled()
-    if lift:
-        gc.enable()
-    try:
-        yield
-    finally:
-        if lift:
-            gc.disable()
 
 
 class IngestContext:

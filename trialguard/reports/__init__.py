@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Callable
 
 from trialguard.engine import RunResult
+from trialguard.memory import gc_paused
 
 Writer = Callable[[RunResult, Path], Path]
 
@@ -15,7 +17,8 @@ ON_REQUEST = ("github", "junit", "sarif")
 
 
 def writers() -> dict[str, Writer]:
-    """Format name -> writer. Imported lazily so `trialguard --help` stays fast."""
+    """Format name -> writer, each run with the collector paused (its report is lists and dicts without cycles,
+    built while a whole run's objects are alive). Imported lazily so `trialguard --help` stays fast."""
     from trialguard.reports import github, json_report, junit, sarif
 
     found: dict[str, Writer] = {"json": json_report.write, "sarif": sarif.write, "junit": junit.write,
@@ -25,7 +28,15 @@ def writers() -> dict[str, Writer]:
         found["html"] = html.write
     except ImportError:
         pass
-    return found
+    return {name: _collector_paused(w) for name, w in found.items()}
+
+
+def _collector_paused(write: Writer) -> Writer:
+    @functools.wraps(write)
+    def paused(result: RunResult, out_dir: Path) -> Path:
+        with gc_paused():
+            return write(result, out_dir)
+    return paused
 
 
 def default_formats(available: dict[str, Writer]) -> tuple[str, ...]:

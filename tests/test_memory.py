@@ -32,8 +32,8 @@ def heap_keeps_freed_block() -> bool:
 # A fresh process each time, so that the test process's own allocator is left as it is.
 PROBE = """
 import sys
-from test_allocator import heap_keeps_freed_block
-from trialguard.allocator import keep_freed_memory
+from test_memory import heap_keeps_freed_block
+from trialguard.memory import keep_freed_memory
 tuned = keep_freed_memory() if sys.argv[1] == "tuned" else None
 print(tuned, heap_keeps_freed_block())
 """
@@ -56,3 +56,17 @@ def test_tuned_allocator_keeps_a_large_freed_block_for_reuse():
 def test_worker_processes_are_tuned():
     with parallel.worker_pool(1) as pool:
         assert pool.submit(heap_keeps_freed_block).result() is True
+
+
+def test_report_writers_run_with_the_collector_paused_and_restore_it(tmp_path, monkeypatch):
+    import gc
+
+    from trialguard import reports
+    from trialguard.reports import json_report
+
+    seen = []
+    monkeypatch.setattr(json_report, "write", lambda result, out: seen.append(gc.isenabled()) or out)
+    write = reports.writers()["json"]
+    assert gc.isenabled()
+    write(None, tmp_path)
+    assert seen == [False] and gc.isenabled()
