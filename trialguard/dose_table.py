@@ -79,24 +79,28 @@ def _candidates(ds: Dataset) -> pd.DataFrame:
     cols = ["trial_id", "source_id", "file", "loc", "block", "group_id", "title", "text"]
     parts = []
     t = ds.texts
-    t = t[t["field"].isin(list(DOSE_TEXT_FIELDS)) & t["text"].notna()]
+    t = t[t["field"].isin(list(DOSE_TEXT_FIELDS)).to_numpy() & _states_dose(t["text"])]
     if len(t):
         parts.append(t.assign(block=t["field"].map(DOSE_TEXT_FIELDS), title=t["group_id"])[cols])
     g = ds.groups
-    g = g[g["block"].ne("cohort") & g["block"].notna()]
+    in_block = (g["block"].ne("cohort") & g["block"].notna()).to_numpy()
     for field in ("title", "description"):
-        sub = g[g[field].notna() & g[field].ne("")]
+        sub = g[in_block & _states_dose(g[field])]
         if len(sub):
             parts.append(sub.assign(text=sub[field], loc=sub["loc"] + "/" + field)[cols])
     if not parts:
         return pd.DataFrame(columns=cols)
     cand = pd.concat(parts, ignore_index=True)
-    # Most candidate texts hold no dose: look each distinct text up once and keep the rows whose text has one
-    # (before dropping repeated rows, which share their text: the same rows remain, and far fewer are compared).
-    codes, texts = pd.factorize(cand["text"])
-    has_dose = np.fromiter((bool(doses_in(t)) for t in texts.tolist()), dtype=bool, count=len(texts))
-    cand = cand[(codes >= 0) & has_dose[np.maximum(codes, 0)]]
     return cand.drop_duplicates(subset=["source_id", "block", "group_id", "text"], keep="first")
+
+
+def _states_dose(texts: pd.Series) -> np.ndarray:
+    """Which rows hold a text with a dose in it. Most candidate texts hold none, and a few distinct texts repeat
+    (an arm description is listed under every group it names): each distinct text is looked up once, and only
+    the rows that state a dose are ever copied."""
+    codes, distinct = pd.factorize(texts)
+    has_dose = np.fromiter((bool(doses_in(t)) for t in distinct.tolist()), dtype=bool, count=len(distinct))
+    return (codes >= 0) & has_dose[np.maximum(codes, 0)] if len(distinct) else np.zeros(len(texts), dtype=bool)
 
 
 @lru_cache(maxsize=1 << 14)
