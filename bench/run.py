@@ -102,8 +102,8 @@ def child_floor(folder: Path) -> dict:
 
 def child_full(folder: Path, out: Path, chunk_records: int, engine_name: str, jobs: int) -> dict:
     from trialguard import engine, parallel
-    from trialguard.memory import keep_freed_memory
     from trialguard.config import Config
+    from trialguard.memory import keep_freed_memory
     from trialguard.reports import default_formats, writers
 
     keep_freed_memory()  # as `trialguard validate` does for its own process

@@ -1,4 +1,5 @@
-"""The allocator setting of trialguard's own processes: a large freed block stays in the heap for reuse."""
+"""trialguard.memory: in trialguard's own processes a large freed block stays in the heap for reuse, and the report
+writers run with the garbage collector paused."""
 
 import ctypes
 import os

@@ -19,9 +19,9 @@ from typing import Callable
 
 import click
 
-from trialguard.memory import keep_freed_memory
 from trialguard.config import Config
 from trialguard.ingest.context import Limits
+from trialguard.memory import keep_freed_memory
 
 # Below this many input bytes a run is quicker in one process than with workers to start.
 PARALLEL_MIN_BYTES = 32 * 1024 * 1024

@@ -184,7 +184,7 @@ def add_baseline(b: DatasetBuilder, ids: Ids, base: v2.Baseline, ptr: str) -> No
 
 
 def add_outcomes(b: DatasetBuilder, ids: Ids, module: v2.Outcomes, ptr: str) -> None:
-    parse_float, append = cc.parse_float, b.rows["analyses"].append
+    parse_float, append, (trial_id, source_id, file) = cc.parse_float, b.rows["analyses"].append, ids
     for i, om in enumerate(module.outcomeMeasures or ()):
         block, om_ptr = f"outcome/{i}", f"{ptr}/outcomeMeasures/{i}"
         selected = om.denomUnitsSelected
@@ -200,9 +200,9 @@ def add_outcomes(b: DatasetBuilder, ids: Ids, module: v2.Outcomes, ptr: str) -> 
             est, lo, hi = an.paramValue, an.ciLowerLimit, an.ciUpperLimit
             # every column in order: ..., estimate, estimate_text, ci_pct, ci_sides, ci_low, ci_low_text,
             # ci_high, ci_high_text, p_text, quote (unset)
-            append((*ids, f"{om_ptr}/analyses/{j}", block, " ".join(an.groupIds or ()), an.statisticalMethod,
-                    an.paramType, parse_float(est), est, an.ciPctValue, cc.ci_sides(an.ciNumSides), parse_float(lo),
-                    lo, parse_float(hi), hi, an.pValue, None))
+            append((trial_id, source_id, file, f"{om_ptr}/analyses/{j}", block, " ".join(an.groupIds or ()),
+                    an.statisticalMethod, an.paramType, parse_float(est), est, an.ciPctValue,
+                    cc.ci_sides(an.ciNumSides), parse_float(lo), lo, parse_float(hi), hi, an.pValue, None))
 
 
 AE_TOTALS = (("total", True, "seriousNumAffected", "seriousNumAtRisk"),
