@@ -59,7 +59,7 @@ def match_groups(groups: pd.DataFrame, block_a: str, block_b: str, by_position: 
     `by_position` is False: adverse-event groups of a crossover are treatments, flow groups are sequences).
     Pairs by title come first, in the order of `block_a`, then pairs by position.
     """
-    record = key_codes(groups, KEY)
+    record = pd.factorize(key_codes(groups, KEY))[0]  # dense: it sizes the per-record counts below
     group = key_codes(groups, KEY + ["group_id"])
     a, b = _groups(groups, block_a, record, group), _groups(groups, block_b, record, group)
     if a.empty or b.empty:
