@@ -17,7 +17,7 @@ from trialguard.findings import Severity, concat_findings, emit, finalize, rejec
 from trialguard.validators.registry import Rule
 
 HOSTILE = ("</script><script>alert(1)</script><!-- \u2028\u2029 <img src=x onerror=alert(2)> "
-           "\" ' & &amp; {{ 7*7 }} ${x} `tick` <svg onload=alert(3)>")
+           "\" ' & &amp; {{ 7*7 }} ${x} `tick` <svg onload=alert(3)> <trialguard-data/>")
 HOSTILE_FILE = "data/<script>alert(4)<\u002fscript>\".json"
 
 RULES = [

@@ -161,7 +161,7 @@ def test_family_chart_counts_by_family_and_severity():
 
 
 def test_script_json_cannot_break_out_of_script():
-    text = script_text = str(html.script_json({"a": HOSTILE, "<k>": ["</SCRIPT >", "<!--", "a\u2028b"]}))
+    text = script_text = html.script_json({"a": HOSTILE, "<k>": ["</SCRIPT >", "<!--", "a\u2028b"]}).decode()
     for bad in ("<", ">", "&", "\u2028", "\u2029"):
         assert bad not in script_text
     assert json.loads(text) == {"a": HOSTILE, "<k>": ["</SCRIPT >", "<!--", "a\u2028b"]}

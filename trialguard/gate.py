@@ -36,8 +36,9 @@ def failing(findings: pd.DataFrame, fail_on: str) -> pd.DataFrame:
     if fail_on == "never" or findings.empty:
         return findings.iloc[0:0]
     threshold = Severity.parse(fail_on)
-    sev = findings["severity"].map(lambda s: Severity.parse(s))
-    mask = sev >= threshold
+    severity = findings["severity"]
+    at_or_above = {s: Severity.parse(s) >= threshold for s in severity.unique()}  # a few distinct values
+    mask = severity.map(at_or_above).astype(bool)
     if "baseline_status" in findings:
         mask &= findings["baseline_status"] == "new"
     return findings[mask]

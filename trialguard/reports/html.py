@@ -41,15 +41,14 @@ def environment() -> Environment:
     )
 
 
-def script_json(data) -> Markup:
+def script_json(data) -> bytes:
     """JSON safe inside <script type="application/json">: no `</script>`, `<!--` or line separators survive.
 
     `<`, `>` and `&` only occur inside JSON strings, where their \\u escapes mean the same characters.
     """
     raw = orjson.dumps(data, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS, default=str)
-    raw = (raw.replace(b"<", b"\\u003c").replace(b">", b"\\u003e").replace(b"&", b"\\u0026")
-           .replace("\u2028".encode(), b"\\u2028").replace("\u2029".encode(), b"\\u2029"))
-    return Markup(raw.decode("utf-8"))
+    return (raw.replace(b"<", b"\\u003c").replace(b">", b"\\u003e").replace(b"&", b"\\u0026")
+            .replace("\u2028".encode(), b"\\u2028").replace("\u2029".encode(), b"\\u2029"))
 
 
 def _static(name: str) -> str:
@@ -64,21 +63,36 @@ def _csp_hash(source: str) -> str:
     return "sha256-" + base64.b64encode(hashlib.sha256(source.encode("utf-8")).digest()).decode("ascii")
 
 
+# Where the data goes in the rendered template. Autoescaping turns any `<` from the data into `&lt;`, so only
+# the template itself can hold this tag.
+_DATA_SLOT = "<trialguard-data/>"
+
+
 def render(result: RunResult, when: str | None = None) -> str:
     """The report as text. `when` (ISO time) defaults to now, or SOURCE_DATE_EPOCH when set."""
+    return page(result, when).decode("utf-8")
+
+
+def page(result: RunResult, when: str | None = None) -> bytes:
+    """The report as UTF-8 bytes. The embedded JSON (most of the page on a large run) is spliced in as the
+    bytes orjson made, never decoded into the template's text and encoded again."""
     model = report_model.build(result)
     script = _static("report.js")
     css = _static("report.css")
-    return environment().get_template("index.html.j2").render(
+    text = environment().get_template("index.html.j2").render(
         m=model,
-        data=script_json(model["data"]),
+        data=Markup(_DATA_SLOT),
         css=Markup(css),
         script=Markup(script),
         csp=("default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
              f"script-src '{_csp_hash(script)}'; base-uri 'none'; form-action 'none'"),
         generated_at=when or generated_at(),
     )
+    head, slot, tail = text.partition(_DATA_SLOT)
+    if not slot or _DATA_SLOT in tail:
+        raise RuntimeError("the report template must place the data exactly once")
+    return b"".join((head.encode("utf-8"), script_json(model["data"]), tail.encode("utf-8")))
 
 
 def write(result: RunResult, out_dir: Path) -> Path:
-    return write_atomic(Path(out_dir), FILE_NAME, render(result).encode("utf-8"))
+    return write_atomic(Path(out_dir), FILE_NAME, page(result))

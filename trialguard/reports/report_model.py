@@ -244,12 +244,14 @@ def trial_data(result: RunResult) -> dict:
     t = ds.trials
     if len(t):
         date_cols = [c for c in t.columns if c not in ("trial_id", "source_id", "file", "loc", *TRIAL_FIELDS)]
-        names = ["trial_id", "source_id", "file", *TRIAL_FIELDS, *date_cols]
-        for row in records(t.drop_duplicates("trial_id").sort_values("trial_id"), names):
-            cell = dict(zip(names, row))
-            info[str(cell["trial_id"])] = {
-                **{k: cell[k] for k in TRIAL_FIELDS}, "source_id": cell["source_id"], "file": cell["file"],
-                "dates": [[c, cell[c]] for c in date_cols if cell[c] not in (None, "")]}
+        first_date = 3 + len(TRIAL_FIELDS)
+        rows = records(t.drop_duplicates("trial_id").sort_values("trial_id"),
+                       ["trial_id", "source_id", "file", *TRIAL_FIELDS, *date_cols])
+        for row in rows:  # one entry per trial: the hottest loop of a large report, so by position
+            entry = dict(zip(TRIAL_FIELDS, row[3:first_date]))
+            entry["source_id"], entry["file"] = row[1], row[2]
+            entry["dates"] = [[c, v] for c, v in zip(date_cols, row[first_date:]) if v is not None and v != ""]
+            info[str(row[0])] = entry
     parts = {
         "sources": _by_trial(ds.sources, ["source_id", "kind", "title", "publisher", "published", "file"]),
         "groups": _by_trial(ds.groups, ["source_id", "block", "group_id", "title", "n_text", "n", "parent"]),
@@ -262,7 +264,7 @@ def trial_data(result: RunResult) -> dict:
         ids |= set(p)
     out = {}
     for tid in sorted(ids):
-        entry = dict(info.get(tid, {}))
+        entry = info.get(tid, {})
         for k, p in parts.items():
             if tid in p:
                 entry[k] = p[tid]
