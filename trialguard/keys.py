@@ -1,6 +1,9 @@
-"""Integer codes for composite keys: rules often find the first or largest row per (trial, source, group), and
-hashing three Arrow string columns together (a groupby or drop_duplicates on the frame) costs several times more
-than factorizing each column once and combining the codes in numpy."""
+"""Integer codes for composite keys, and the row selections rules make with them.
+
+Rules often find the first or largest row per (trial, source, group), and hashing three Arrow string columns
+together (a groupby or drop_duplicates on the frame) costs several times more than factorizing each column once
+and combining the codes in numpy. Selecting rows copies every column of the frame, text byte by text byte, so a
+selection that keeps every row returns the frame itself (a shallow, copy-on-write copy) instead."""
 
 from __future__ import annotations
 
@@ -41,6 +44,17 @@ def joint_key_codes(frames: list[pd.DataFrame], cols: list[str], blank: bool = F
     """`key_codes` of several frames numbered together, so that codes compare across them (a join on codes)."""
     codes = key_codes(pd.concat([f[cols] for f in frames], ignore_index=True), cols, blank)
     return np.split(codes, np.cumsum([len(f) for f in frames])[:-1])
+
+
+def rows_where(df: pd.DataFrame, keep) -> pd.DataFrame:
+    """`df[keep]` for a boolean mask; a shallow copy of `df` when the mask keeps every row."""
+    keep = np.asarray(keep, dtype=bool)
+    return df.copy(deep=False) if keep.all() else df.iloc[np.flatnonzero(keep)]
+
+
+def first_per_key(df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
+    """`df.drop_duplicates(cols)`: the first row of each key (missing values equal each other)."""
+    return rows_where(df, ~pd.Series(key_codes(df, cols)).duplicated().to_numpy())
 
 
 def largest_per_key(df: pd.DataFrame, cols: list[str], value: str) -> pd.DataFrame:

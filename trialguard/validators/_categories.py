@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from trialguard.dataset import Dataset
-from trialguard.keys import joint_key_codes
+from trialguard.keys import first_per_key, joint_key_codes
 from trialguard.validators.derived import per_chunk
 
 SET_KEY = ["source_id", "trial_id", "block", "group_id", "measure", "class_title"]
@@ -95,4 +95,4 @@ def counts_with_sizes(ds: Dataset) -> pd.DataFrame:
 @per_chunk("groups")
 def unique_groups(ds: Dataset) -> pd.DataFrame:
     """The groups table with each GROUP_KEY once (its first row), as several rules read it."""
-    return ds.groups.drop_duplicates(GROUP_KEY, keep="first")
+    return first_per_key(ds.groups, GROUP_KEY)

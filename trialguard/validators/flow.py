@@ -11,7 +11,7 @@ import pandas as pd
 
 from trialguard.dataset import Dataset
 from trialguard.findings import Severity, emit
-from trialguard.keys import joint_key_codes, key_codes
+from trialguard.keys import first_per_key, joint_key_codes, key_codes, rows_where
 from trialguard.validators.derived import per_chunk
 from trialguard.validators.distinct import per_distinct
 from trialguard.validators.evidence import fields, fields_by, with_fields
@@ -27,15 +27,17 @@ STANDARD = ("STARTED", "COMPLETED", "NOT COMPLETED")
 def _milestones(ds: Dataset) -> pd.DataFrame:
     """Milestone rows with a count and their normalised name (read by flow_cells and TG304)."""
     f = ds.flow
-    m = f[(per_distinct(f["kind"], lambda k: k.fillna("milestone").str.lower()) == "milestone") & f["n"].notna()].copy()
+    m = rows_where(f, (per_distinct(f["kind"], lambda k: k.fillna("milestone").str.lower()) == "milestone")
+                   & f["n"].notna())
     m["ms"] = per_distinct(m["milestone"],
                            lambda s: s.fillna("").str.strip().str.upper().str.replace("_", " ", regex=False))
     return m
 
 
 def _group_titles(ds: Dataset, block: str) -> pd.DataFrame:
-    g = ds.groups[ds.groups["block"] == block]
-    return g.drop_duplicates(["trial_id", "source_id", "group_id"])[["trial_id", "source_id", "group_id", "title"]]
+    groups = ds.groups
+    key = ["trial_id", "source_id", "group_id"]
+    return first_per_key(rows_where(groups[key + ["title"]], groups["block"] == block), key)
 
 
 def _period(number: pd.Series, title: pd.Series, word: str = "Period") -> pd.Series:
@@ -236,7 +238,7 @@ def _arm_started(ds: Dataset) -> pd.DataFrame:
     when an arm is only defined from a later period on)."""
     c = flow_cells(ds)
     c = c[c["s"].notna() & (c["s"] > 0)].sort_values("period", kind="mergesort")
-    return c.drop_duplicates(["trial_id", "source_id", "group_id"])
+    return first_per_key(c, ["trial_id", "source_id", "group_id"])
 
 
 @rule("TG306", "baseline-n-differs-from-started", Severity.WARNING,

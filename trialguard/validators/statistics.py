@@ -19,7 +19,7 @@ import pandas as pd
 
 from trialguard.dataset import Dataset
 from trialguard.findings import Severity, emit
-from trialguard.keys import key_codes, sort_order
+from trialguard.keys import key_codes, rows_where, sort_order
 from trialguard.validators._categories import unique_groups
 from trialguard.validators.derived import per_chunk
 from trialguard.validators.distinct import per_distinct
@@ -119,7 +119,7 @@ def number_text(df: pd.DataFrame, col: str) -> pd.Series:
 
 def _limit_rows(ds: Dataset) -> pd.DataFrame:
     s = ds.stats
-    s = s[s["value"].notna() & (s["lower"].notna() | s["upper"].notna())].copy()
+    s = rows_where(s, s["value"].notna() & (s["lower"].notna() | s["upper"].notna()))
     s["disp"] = dispersion_kind(s["dispersion"])
     s["par"] = param_kind(s["param"])
     return s
@@ -542,27 +542,31 @@ def proportion_rises_over_time(ds: Dataset) -> pd.DataFrame:
     what = s["measure"].fillna("") + " " + s["class_title"].fillna("")
     proportion = per_distinct(s["unit"], lambda u: u.fillna("").str.contains(PROPORTION, case=False)) | per_distinct(
         s["param"], lambda p: _param_kind(p).str.contains(r"percent|proportion|probab|rate"))
-    s = s[s["value"].notna() & per_distinct(what, lambda w: w.str.contains(NON_INCREASING, case=False))
-          & proportion].copy()
+    s = rows_where(s, s["value"].notna() & per_distinct(what, lambda w: w.str.contains(NON_INCREASING, case=False))
+                   & proportion)
     found = []
     base = ["trial_id", "source_id", "block", "measure", "group_id", "param", "unit"]
+    values = s["value"].to_numpy(dtype="float64", na_value=np.nan)
     for src in ("category", "class_title", "time_frame"):
         t = s[src].fillna("").astype(str)
         uniq = pd.Series(t.unique())
-        days = dict(zip(uniq, uniq.map(time_point_days)))
-        part = s.assign(t=t.map(days), tsrc=t)
-        part = part[part["t"].notna()]
+        days = t.map(dict(zip(uniq, uniq.map(time_point_days)))).to_numpy(dtype="float64", na_value=np.nan)
+        at = np.flatnonzero(~np.isnan(days))  # the rows of `s` whose `src` names a time point
         key = base + [c for c in ("class_title", "category", "time_frame") if c != src]
         # each point after the one before it in time on its curve (same key): sorted by key and time, and
-        # compared with the row above when that row has the same key (integer codes, not texts, are sorted)
+        # compared with the row above when that row has the same key (integer codes, not texts, are sorted);
+        # only the key columns of those rows are taken, whole rows only for the rises
+        part = s[key].iloc[at].assign(t=days[at])
         order = sort_order(part, key + ["t"])
         curve = key_codes(part, key)[order]
-        t_, value = part["t"].to_numpy()[order], part["value"].to_numpy(dtype="float64", na_value=np.nan)[order]
+        t_, value = days[at][order], values[at][order]
         rise = np.flatnonzero((curve[1:] == curve[:-1]) & (t_[:-1] < t_[1:]) & (value[1:] > value[:-1])) + 1
         if len(rise):
-            rises, p = part.iloc[order[rise]], part.iloc[order[rise - 1]]
-            found.append(rises.assign(prev_value=p["value"].to_numpy(), prev_text=p["value_text"].array,
-                                      prev_t=p["tsrc"].array, prev_loc=p["loc"].array))
+            now, before = at[order[rise]], at[order[rise - 1]]
+            p = s.iloc[before]
+            found.append(s.iloc[now].assign(tsrc=t.array.take(now), prev_value=p["value"].to_numpy(),
+                                            prev_text=p["value_text"].array, prev_t=t.array.take(before),
+                                            prev_loc=p["loc"].array))
     if not found:
         return emit(s.iloc[:0], message="")
     bad = pd.concat(found).drop_duplicates(["trial_id", "source_id", "loc"])

@@ -13,7 +13,7 @@ import pandas as pd
 
 from trialguard.dataset import Dataset
 from trialguard.findings import Severity, emit
-from trialguard.keys import joint_key_codes, key_codes
+from trialguard.keys import joint_key_codes, key_codes, rows_where
 from trialguard.validators._categories import (GROUP_KEY, SET_KEY, counts_with_sizes, key_frame, label, measure_label,
                                                num_text, text, unique_groups)
 from trialguard.validators.derived import per_chunk
@@ -22,13 +22,15 @@ from trialguard.validators.registry import rule
 
 
 def _category_sets(ds: Dataset, flag: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Rows whose `flag` is set, their set keys, and per category set: total (sum of known counts), complete
-    (every category has a count), n (the shared denominator, else the group's size), first row."""
+    """The counts with their group sizes (findings take their rows from it), the rows whose `flag` is set with
+    their set keys, and per category set: total (sum of known counts), complete (every category has a count),
+    n (the shared denominator, else the group's size), first row."""
     c = ds.counts
     flagged = c[flag].fillna(False).astype(bool)
     if not flagged.any():
         return c.iloc[0:0], pd.DataFrame(), pd.DataFrame()
-    rows = counts_with_sizes(ds)[flagged]
+    table = counts_with_sizes(ds)
+    rows = rows_where(table[SET_KEY + ["count", "denom", "group_n"]], flagged)  # only the columns summed here
     # `_set` numbers the category sets (SET_KEY, missing texts as ""): group-bys hash one integer, not six texts
     work = pd.DataFrame({"_set": key_codes(rows, SET_KEY, blank=True)}, index=rows.index).assign(
         count=rows["count"], known=rows["count"].notna(), denom=rows["denom"], group_n=rows["group_n"], row=rows.index)
@@ -39,17 +41,18 @@ def _category_sets(ds: Dataset, flag: str) -> tuple[pd.DataFrame, pd.DataFrame, 
     agg = agg[agg["n"].notna() & (agg["size"] >= 2)]
     agg["n"] = agg["n"].astype(int)
     agg["total"] = agg["total"].astype(int)
-    return rows, work, agg
+    return table, work, agg
 
 
-def _set_findings(rows: pd.DataFrame, work: pd.DataFrame, bad: pd.DataFrame, relation: str,
+def _set_findings(table: pd.DataFrame, work: pd.DataFrame, bad: pd.DataFrame, relation: str,
                   expected: pd.Series) -> pd.DataFrame:
-    """One finding per offending set, at its first category; the message lists every category's count."""
+    """One finding per offending set, at its first category (rows taken from `table`); the message lists every
+    category's count."""
     if bad.empty:
-        return emit(rows.iloc[0:0], message="")
-    first = rows.loc[bad["row"].to_numpy()]
+        return emit(table.iloc[0:0], message="")
+    first = table.loc[bad["row"].to_numpy()]
     members = work.merge(bad[[]].reset_index(), on="_set", how="inner")  # only the offending sets' rows
-    member_rows = rows.loc[members["row"].to_numpy()]
+    member_rows = table.loc[members["row"].to_numpy()]
     members = members.assign(item=(num_text(member_rows["count"]) + " (" + label(member_rows) + ")").to_numpy(),
                              loc=text(member_rows["loc"]).to_numpy(),
                              value=num_text(member_rows["count"], "").to_numpy())
@@ -78,11 +81,11 @@ def _set_findings(rows: pd.DataFrame, work: pd.DataFrame, bad: pd.DataFrame, rel
       example="SLEDAI-2K at 3 months: score 0 4 + score 2 2 = 6 participants, but the group has 5",
       tables=("counts", "groups"))
 def exclusive_categories_exceed_n(ds: Dataset) -> pd.DataFrame:
-    rows, work, agg = _category_sets(ds, "exclusive")
+    table, work, agg = _category_sets(ds, "exclusive")
     if agg.empty:
-        return emit(rows.iloc[0:0], message="")
+        return emit(table.iloc[0:0], message="")
     bad = agg[agg["total"] > agg["n"]]
-    return _set_findings(rows, work, bad, "mutually exclusive", "<= " + bad["n"].astype(str))
+    return _set_findings(table, work, bad, "mutually exclusive", "<= " + bad["n"].astype(str))
 
 
 @rule("TG206", "exhaustive-categories-short-of-n", Severity.ERROR,
@@ -91,11 +94,11 @@ def exclusive_categories_exceed_n(ds: Dataset) -> pd.DataFrame:
                 "are also mutually exclusive). Checked only when every category has a count.",
       example="Sex: Female 6 + Male 5 = 11 participants, but the group has 12", tables=("counts", "groups"))
 def exhaustive_categories_short(ds: Dataset) -> pd.DataFrame:
-    rows, work, agg = _category_sets(ds, "exhaustive")
+    table, work, agg = _category_sets(ds, "exhaustive")
     if agg.empty:
-        return emit(rows.iloc[0:0], message="")
+        return emit(table.iloc[0:0], message="")
     bad = agg[agg["complete"] & (agg["total"] < agg["n"])]
-    return _set_findings(rows, work, bad, "exhaustive", ">= " + bad["n"].astype(str))
+    return _set_findings(table, work, bad, "exhaustive", ">= " + bad["n"].astype(str))
 
 
 def _split_total(ds: Dataset) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -146,10 +149,12 @@ def arms_do_not_sum_to_total(ds: Dataset) -> pd.DataFrame:
         parts.append(emit(rows, message=msg, observed=pd.Series(tot_n, index=rows.index),
                           expected=pd.Series(arm_n, index=rows.index)))
     # category counts
-    c = ds.counts
-    # only counts in a block that has a Total can be arms or totals (blocks compared as the keys below are)
-    c = c[text(c["block"], strip=False).isin(text(totals["block"], strip=False).unique())]
+    table = ds.counts
     cat = ["source_id", "trial_id", "block", "measure", "class_title", "category"]
+    # only counts in a block that has a Total can be arms or totals (blocks compared as the keys below are);
+    # only the key and count columns are taken here, whole rows only for the findings
+    c = rows_where(table[[*cat, "group_id", "count"]],
+                   text(table["block"], strip=False).isin(text(totals["block"], strip=False).unique()))
     count_g, arm_g, tot_g = joint_key_codes([c, arms, totals], GROUP_KEY, blank=True)
     ck = pd.DataFrame({"_g": count_g, "_cat": key_codes(c, cat, blank=True), "count": c["count"].array,
                        "known": c["count"].notna().to_numpy(), "row": c.index})
@@ -169,7 +174,7 @@ def arms_do_not_sum_to_total(ds: Dataset) -> pd.DataFrame:
             items = offending.assign(item=num_text(offending["count"])).groupby("_cat", sort=False)["item"].agg(
                 " + ".join)
             m = m.merge(items.reset_index().rename(columns={"item": "items"}), on="_cat", how="left")
-            rows = c.loc[m["row"].to_numpy()]
+            rows = table.loc[m["row"].to_numpy()]
             tot = m["count"].astype(int).astype(str).to_numpy()
             arm_total = m["arm_total"].astype(int).astype(str).to_numpy()
             msg = (label(rows).to_numpy() + " (" + measure_label(rows).to_numpy() + "): arms " + m["items"].to_numpy()
