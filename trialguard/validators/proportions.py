@@ -15,6 +15,7 @@ import pandas as pd
 
 from trialguard.dataset import Dataset
 from trialguard.findings import Severity, emit
+from trialguard.keys import rows_where
 from trialguard.numbers import NEAREST, conventions_matching, decimals, format_fixed, parse_decimal, round_to
 from trialguard.validators._categories import (SET_KEY, counts_with_sizes, key_frame, label, measure_label, num_text,
                                                text)
@@ -305,9 +306,10 @@ def _judge(items, bound: int | None):
 def percents_do_not_sum(ds: Dataset) -> pd.DataFrame:
     c = ds.counts
     flagged = c["exhaustive"].fillna(False) | c["exclusive"].fillna(False)
-    rows = c[flagged.astype(bool)]
+    # the columns summed and listed here; whole rows only for the findings
+    rows = rows_where(c[[*SET_KEY, "category", "loc", "percent_text", "exhaustive", "exclusive"]], flagged)
     if rows.empty:
-        return emit(rows, message="")
+        return emit(c.iloc[0:0], message="")
     pct = count_percents(ds).loc[rows.index]
     top = int(pct["pct_d"].max()) if pct["pct_d"].notna().any() else 0
     two = pd.Series(2, index=rows.index, dtype="Int64")
@@ -325,9 +327,9 @@ def percents_do_not_sum(ds: Dataset) -> pd.DataFrame:
     under = agg["exhaustive"] & (agg["v2"] < hundred2 - agg["slack2"])
     agg = agg[over | under]
     if agg.empty:
-        return emit(rows.iloc[0:0], message="")
+        return emit(c.iloc[0:0], message="")
     first = frame_.reset_index().drop_duplicates(SET_KEY).set_index(SET_KEY)["index"]
-    bad = rows.loc[first.loc[agg.index].to_numpy()]
+    bad = c.loc[first.loc[agg.index].to_numpy()]
     unit = Fraction(1, 2 * 10**top)
     total = [format_fixed(Fraction(int(v)) * unit, top) for v in agg["v2"]]
     slack = [format_fixed(Fraction(int(s)) * unit, top) for s in agg["slack2"]]

@@ -230,7 +230,7 @@ def parse_p(text: str) -> tuple[str, float, float] | None:
 def _p_table(ds: Dataset) -> pd.DataFrame:
     """Analyses with a p-value, parsed once per distinct text and once per chunk (three rules read it)."""
     a = ds.analyses
-    a = a[a["p_text"].notna() & (a["p_text"].astype(str).str.strip() != "")].copy()
+    a = rows_where(a, a["p_text"].notna() & (a["p_text"].astype(str).str.strip() != ""))
     codes, uniq = pd.factorize(a["p_text"].astype(str))
     uniq = pd.Series(uniq)
     parsed = pd.DataFrame(uniq.map(parse_p).map(lambda t: t if t is not None else (None, np.nan, np.nan)).tolist(),
@@ -294,7 +294,7 @@ def _normal_sf2(z: pd.Series) -> pd.Series:
       tables=("analyses",))
 def p_value_disagrees_with_ci(ds: Dataset) -> pd.DataFrame:
     a = _p_table(ds)
-    a = a[a["p_op"].notna() & a["estimate"].notna() & a["ci_low"].notna() & a["ci_high"].notna()]
+    a = rows_where(a, a["p_op"].notna() & a["estimate"].notna() & a["ci_low"].notna() & a["ci_high"].notna())
     pct = per_distinct(a["ci_pct"], lambda p: pd.to_numeric(p.astype(str).str.extract("(" + NUMBER + ")")[0],
                                                              errors="coerce"))
     one_sided = per_distinct(a["ci_sides"], lambda s: s.fillna("").astype(str).str.lower().str.contains("1|one"))
