@@ -20,6 +20,7 @@ import pandas as pd
 
 from trialguard.dataset import TABLES, Dataset, frame
 from trialguard.doses import Dose, find_doses, parse_dose
+from trialguard.keys import first_per_key
 
 # Registry text fields that describe what a group received; summaries are left to the claim extractors.
 DOSE_TEXT_FIELDS = {"arm_description": "arms", "intervention_description": "interventions"}
@@ -75,23 +76,28 @@ def fill_parsed(doses: pd.DataFrame) -> pd.DataFrame:
 
 
 def _candidates(ds: Dataset) -> pd.DataFrame:
-    """(provenance, block, group_id, title, text, loc) of every registry text that states a dose."""
+    """(provenance, block, group_id, title, text, loc) of every registry text that states a dose. Only the
+    columns listed here are taken from the tables, and the texts (descriptions are long) as Python strings:
+    selecting rows of concatenated Arrow columns copies every chunk, an object column only pointers."""
     cols = ["trial_id", "source_id", "file", "loc", "block", "group_id", "title", "text"]
     parts = []
     t = ds.texts
-    t = t[t["field"].isin(list(DOSE_TEXT_FIELDS)).to_numpy() & _states_dose(t["text"])]
-    if len(t):
-        parts.append(t.assign(block=t["field"].map(DOSE_TEXT_FIELDS), title=t["group_id"])[cols])
+    keep = t["field"].isin(list(DOSE_TEXT_FIELDS)).to_numpy() & _states_dose(t["text"])
+    if keep.any():
+        t = t[["trial_id", "source_id", "file", "loc", "field", "group_id", "text"]].iloc[np.flatnonzero(keep)]
+        parts.append(t.assign(block=t["field"].map(DOSE_TEXT_FIELDS), title=t["group_id"],
+                              text=t["text"].astype(object))[cols])
     g = ds.groups
     in_block = (g["block"].ne("cohort") & g["block"].notna()).to_numpy()
     for field in ("title", "description"):
-        sub = g[in_block & _states_dose(g[field])]
-        if len(sub):
-            parts.append(sub.assign(text=sub[field], loc=sub["loc"] + "/" + field)[cols])
+        keep = in_block & _states_dose(g[field])
+        if keep.any():
+            sub = g[list(dict.fromkeys(["trial_id", "source_id", "file", "loc", "block", "group_id", "title", field]))]
+            sub = sub.iloc[np.flatnonzero(keep)]
+            parts.append(sub.assign(text=sub[field].astype(object), loc=sub["loc"] + "/" + field)[cols])
     if not parts:
         return pd.DataFrame(columns=cols)
-    cand = pd.concat(parts, ignore_index=True)
-    return cand.drop_duplicates(subset=["source_id", "block", "group_id", "text"], keep="first")
+    return first_per_key(pd.concat(parts, ignore_index=True), ["source_id", "block", "group_id", "text"])
 
 
 def _states_dose(texts: pd.Series) -> np.ndarray:
@@ -132,7 +138,7 @@ def rows_from_text(ds: Dataset) -> pd.DataFrame:
     # span k of row r is flat[first span of r's text + k]
     within = np.arange(len(row)) - np.repeat(np.cumsum(per_row) - per_row, per_row)
     at = np.repeat(np.concatenate([[0], np.cumsum(per_text)[:-1]])[codes], per_row) + within
-    rows = cand.iloc[row].reset_index(drop=True)
+    rows = cand[["trial_id", "source_id", "file", "loc", "group_id", "block", "title"]].iloc[row].reset_index(drop=True)
 
     def spread(values: list, dtype: str):  # one value per distinct span -> one per row
         if dtype == "float64":
@@ -161,6 +167,6 @@ def fill_doses(ds: Dataset) -> Dataset:
     tables = dict(ds.tables)
     doses = pd.concat(parts, ignore_index=True) if len(parts) > 1 else (parts[0] if parts else parsed)
     # enriching twice must not add the text rows twice
-    tables["doses"] = doses.drop_duplicates(subset=["source_id", "loc", "raw"], keep="first").reset_index(drop=True)
+    tables["doses"] = first_per_key(doses, ["source_id", "loc", "raw"]).reset_index(drop=True)
     return Dataset(tables=tables, rejections=ds.rejections, records=ds.records, inputs=ds.inputs,
                    skipped=ds.skipped)
