@@ -1,6 +1,6 @@
 """Integer key codes stand in for text keys: equal codes exactly for equal keys (missing values equal each
 other; with `blank`, missing equals ""), codes that compare across frames, and the same rows and order as the
-pandas operations they replace (largest per key, sort order)."""
+pandas operations they replace (largest per key, sort order, first per key, a boolean filter)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trialguard.keys import joint_key_codes, key_codes, largest_per_key, sort_order
+from trialguard.keys import first_per_key, joint_key_codes, key_codes, largest_per_key, rows_where, sort_order
 
 TEXT = st.one_of(st.none(), st.sampled_from(["", "a", "b", "NCT00000001", "Placebo", "é"]))
 
@@ -89,3 +89,29 @@ def test_empty_tables(cols):
     assert key_codes(df, cols).tolist() == []
     assert sort_order(df, cols).tolist() == []
     assert largest_per_key(df, ["trial_id"], "n").empty
+
+
+@settings(max_examples=60, deadline=None)
+@given(ROWS)
+def test_first_per_key_keeps_the_rows_drop_duplicates_keeps(rows):
+    df = table(rows).set_axis(range(10, 10 + len(rows)))  # labels kept, as drop_duplicates keeps them
+    expected = df.drop_duplicates(["trial_id", "group_id"])
+    pd.testing.assert_frame_equal(first_per_key(df, ["trial_id", "group_id"]), expected)
+
+
+@settings(max_examples=60, deadline=None)
+@given(ROWS, st.data())
+def test_rows_where_is_the_boolean_filter(rows, data):
+    df = table(rows)
+    keep = np.array(data.draw(st.lists(st.booleans(), min_size=len(rows), max_size=len(rows))), dtype=bool)
+    pd.testing.assert_frame_equal(rows_where(df, keep), df[keep])
+    pd.testing.assert_frame_equal(rows_where(df, pd.Series(keep)), df[keep])
+
+
+def test_rows_where_keeping_every_row_is_a_copy_that_leaves_the_table_alone():
+    df = table([("NCT00000001", "a", 1), ("NCT00000002", "b", 2)])
+    kept = rows_where(df, np.ones(2, dtype=bool))
+    assert kept is not df
+    kept["n"] = kept["n"] + 1
+    kept["extra"] = 1
+    assert df["n"].tolist() == [1, 2] and "extra" not in df
