@@ -117,14 +117,6 @@ def number_text(df: pd.DataFrame, col: str) -> pd.Series:
 
 # ---------------------------------------------------------------- limits
 
-def _limit_rows(ds: Dataset) -> pd.DataFrame:
-    s = ds.stats
-    s = rows_where(s, s["value"].notna() & (s["lower"].notna() | s["upper"].notna()))
-    s["disp"] = dispersion_kind(s["dispersion"])
-    s["par"] = param_kind(s["param"])
-    return s
-
-
 DISP_NAME = {"range": "full range", "iqr": "interquartile range", "ci": "confidence interval", "": "limits"}
 
 
@@ -136,13 +128,16 @@ DISP_NAME = {"range": "full range", "iqr": "interquartile range", "ci": "confide
       example="Change in HbA1c, Drug A: mean -0.971 lies outside its confidence interval -0.85 to -0.12",
       tables=("stats",))
 def value_outside_own_limits(ds: Dataset) -> pd.DataFrame:
-    s = _limit_rows(ds)
-    s = s[s["disp"].isin(["range", "ci", ""]) | ((s["disp"] == "iqr") & (s["par"] == "median"))]
-    low = s["lower"].notna() & (s["value"] < s["lower"])
-    high = s["upper"].notna() & (s["value"] > s["upper"])
-    bad = s[(low | high) & ~(s["lower"].notna() & s["upper"].notna() & (s["lower"] > s["upper"]))]
+    s = ds.stats
+    disp = dispersion_kind(s["dispersion"])
+    value, lower, upper = (s[c].to_numpy(dtype="float64", na_value=np.nan) for c in ("value", "lower", "upper"))
+    checked = (disp.isin(["range", "ci", ""]) | ((disp == "iqr") & (param_kind(s["param"]) == "median"))).to_numpy()
+    outside = (value < lower) | (value > upper)  # False wherever a side is missing
+    reversed_ = lower > upper  # TG402's finding, not this one's
+    bad = s[checked & outside & ~reversed_]  # compared on arrays; only the offending rows are taken whole
     if bad.empty:
         return emit(bad, message="")
+    bad = bad.assign(disp=disp[bad.index])
     param = bad["param"].fillna("value").str.lower().str.replace("_", " ")
     what = bad["disp"].map(DISP_NAME).fillna(bad["dispersion"].fillna("limits"))
     lo, hi, v = number_text(bad, "lower"), number_text(bad, "upper"), number_text(bad, "value")
