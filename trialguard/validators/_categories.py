@@ -54,8 +54,8 @@ def group_sizes(groups: pd.DataFrame) -> pd.DataFrame:
     own, parent = joint_key_codes([groups[GROUP_KEY], groups[["source_id", "trial_id", "block", "parent"]].set_axis(
         GROUP_KEY, axis=1)], GROUP_KEY)
     first = np.flatnonzero(~pd.Series(own).duplicated().to_numpy())
-    g = groups.iloc[first]
-    sizes = g[GROUP_KEY + ["n", "title"]].rename(columns={"n": "group_n", "title": "group_title"}).reset_index(drop=True)
+    g = groups[GROUP_KEY + ["n", "title"]].iloc[first]
+    sizes = g.rename(columns={"n": "group_n", "title": "group_title"}).reset_index(drop=True)
     sizes["parent_n"] = g["n"].array.take(pd.Index(own[first]).get_indexer(parent[first]), allow_fill=True)
     return sizes
 
@@ -94,5 +94,6 @@ def counts_with_sizes(ds: Dataset) -> pd.DataFrame:
 
 @per_chunk("groups")
 def unique_groups(ds: Dataset) -> pd.DataFrame:
-    """The groups table with each GROUP_KEY once (its first row), as several rules read it."""
-    return first_per_key(ds.groups, GROUP_KEY)
+    """The groups table with each GROUP_KEY once (its first row), as several rules read it; without the
+    descriptions, long texts that none of them reads and that selecting rows would copy."""
+    return first_per_key(ds.groups.drop(columns="description"), GROUP_KEY)
