@@ -514,14 +514,22 @@ CURVE_COLUMNS = ["trial_id", "source_id", "file", "loc", "block", "measure", "cl
 
 
 def _curve_points(ds: Dataset) -> pd.DataFrame:
-    """Values over time: registry and curated statistics, and curated percentages of a cohort ("50% of patients
-    at 12 months" is a count row with a percent and a time frame)."""
+    """Values over time that can be a share of a cohort that cannot grow (survival, persistence, ...):
+    registry and curated statistics, and curated percentages of a cohort ("50% of patients at 12 months" is a
+    count row with a percent and a time frame). Each source is narrowed before the two are put together."""
     c = ds.counts
     c = c[c["percent_text"].notna()]
     pct = c["percent_text"].astype(str).str.strip().str.rstrip("%").str.strip()
     c = c.assign(param="percent", unit="%", value=pd.to_numeric(pct.where(pct.str.fullmatch(NUMBER)), errors="coerce"),
                  value_text=pct)
-    return pd.concat([ds.stats[CURVE_COLUMNS], c[CURVE_COLUMNS]], ignore_index=True)
+    parts = []
+    for points in (ds.stats[CURVE_COLUMNS], c[CURVE_COLUMNS]):
+        what = points["measure"].fillna("") + " " + points["class_title"].fillna("")
+        proportion = per_distinct(points["unit"], lambda u: u.fillna("").str.contains(PROPORTION, case=False)) | (
+            per_distinct(points["param"], lambda p: _param_kind(p).str.contains(r"percent|proportion|probab|rate")))
+        parts.append(rows_where(points, points["value"].notna() & proportion
+                                & per_distinct(what, lambda w: w.str.contains(NON_INCREASING, case=False))))
+    return pd.concat(parts, ignore_index=True)
 
 
 @rule("TG410", "proportion-rises-over-time", Severity.WARNING,
@@ -534,11 +542,6 @@ def _curve_points(ds: Dataset) -> pd.DataFrame:
       tables=("stats",))
 def proportion_rises_over_time(ds: Dataset) -> pd.DataFrame:
     s = _curve_points(ds)
-    what = s["measure"].fillna("") + " " + s["class_title"].fillna("")
-    proportion = per_distinct(s["unit"], lambda u: u.fillna("").str.contains(PROPORTION, case=False)) | per_distinct(
-        s["param"], lambda p: _param_kind(p).str.contains(r"percent|proportion|probab|rate"))
-    s = rows_where(s, s["value"].notna() & per_distinct(what, lambda w: w.str.contains(NON_INCREASING, case=False))
-                   & proportion)
     found = []
     base = ["trial_id", "source_id", "block", "measure", "group_id", "param", "unit"]
     values = s["value"].to_numpy(dtype="float64", na_value=np.nan)
