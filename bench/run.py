@@ -125,7 +125,8 @@ def child_full(folder: Path, out: Path, chunk_records: int, engine_name: str, jo
     stages["reports"] = round(t2 - t1, 3)
     f = result.findings
     return {
-        "jobs": parallel.worker_count(jobs, result.dataset.inputs) if engine_name == "local" else jobs or 2,
+        "jobs": (parallel.worker_count(jobs, result.dataset.inputs, chunk_records) if engine_name == "local"
+                 else jobs or 2),
         "wall_s": t2 - t0,
         "stages": stages,
         "peak_rss_mb": memory.stop(),

@@ -52,9 +52,30 @@ def test_progress_sees_every_file_once(generated):
 
 def test_auto_jobs_stay_in_process_for_small_inputs(generated):
     files = [str(p) for p in sorted(generated.glob("*.json"))]
-    assert parallel.worker_count(0, files) == 1
-    assert parallel.worker_count(4, files) == 4
-    assert parallel.worker_count(64, files) == len(files)
+    assert parallel.worker_count(0, files, 2000) == 1
+    assert parallel.worker_count(4, files, 2000) == 4
+    assert parallel.worker_count(64, files, 2000) == len(files)
+
+
+def test_auto_jobs_fit_in_available_memory(tmp_path, monkeypatch):
+    files = []
+    for i in range(16):  # 16 files of 4 MB: large enough for workers
+        p = tmp_path / f"{i}.json"
+        p.write_bytes(b" " * (4 << 20))
+        files.append(str(p))
+    monkeypatch.setattr(parallel, "available_cores", lambda: 12)
+    per_worker = parallel.worker_memory(2000)
+    monkeypatch.setattr(parallel, "available_memory", lambda: 100 * per_worker)
+    assert parallel.worker_count(0, files, 2000) == 12  # memory for all cores
+    monkeypatch.setattr(parallel, "available_memory", lambda: 5 * per_worker)
+    assert parallel.worker_count(0, files, 2000) == 4  # one share kept for this process
+    assert parallel.worker_count(0, files, 8000) < 4  # bigger chunks, bigger workers
+    monkeypatch.setattr(parallel, "available_memory", lambda: per_worker // 2)
+    assert parallel.worker_count(0, files, 2000) == 1  # never fewer than one
+    monkeypatch.setattr(parallel, "available_memory", lambda: None)
+    assert parallel.worker_count(0, files, 2000) == 12  # unknown memory: every core
+    monkeypatch.setattr(parallel, "available_memory", lambda: 5 * per_worker)
+    assert parallel.worker_count(6, files, 2000) == 6  # an explicit --jobs is obeyed
 
 
 def test_partitions_keep_order_and_cover_all(tmp_path):

@@ -87,8 +87,8 @@ def progress_bar(enabled: bool):
 @click.option("--engine", "engine_name", type=click.Choice(["local", "dask"]), default="local", show_default=True,
               help="Where to run: this process, or a Dask cluster (needs the dask extra).")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Local engine: worker processes; 0 = one per core, for inputs over 32 MB (findings do not "
-              "depend on it).")
+              help="Local engine: worker processes; 0 = one per core as memory allows, for inputs over 32 MB "
+              "(findings do not depend on it).")
 @click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
               help="Dask: workers of the local cluster started for this run.")
 @click.option("--scheduler", default=None, help="Dask: address of a running scheduler (tcp://HOST:PORT).")

@@ -253,7 +253,7 @@ def run(paths: Iterable[str], config: Config, limits=None, chunk_records: int = 
 
     files, skipped = ingest.plan(paths, config.exclude)
     on_file = progress(len(files)) if progress else None
-    workers = 1 if observe else parallel.worker_count(jobs, files)
+    workers = 1 if observe else parallel.worker_count(jobs, files, chunk_records)
     with tempfile.TemporaryDirectory(prefix="trialguard-spill-") as spill:
         if workers > 1:
             parts = parallel.check_in_processes(files, config, limits, chunk_records, workers, on_file, spill)

@@ -27,6 +27,9 @@ from trialguard.memory import keep_freed_memory
 PARALLEL_MIN_BYTES = 32 * 1024 * 1024
 PARTITIONS_PER_JOB = 4  # more, smaller partitions even out uneven files and move the progress bar ...
 PARTITION_MIN_BYTES = 8 * 1024 * 1024  # ... but each partition costs a few fixed seconds of rule setup
+# One worker's peak: measured 1.2-1.3 GB at 2,000 and about 1.9 GB at 4,000 CT.gov studies with results a chunk.
+WORKER_BASE_BYTES = 600 * 1024 * 1024
+WORKER_BYTES_PER_RECORD = 350 * 1024
 
 
 class WorkerLost(click.ClickException):
@@ -64,13 +67,37 @@ def partition_files(files: list[str], parts: int) -> list[list[str]]:
     return out
 
 
-def worker_count(jobs: int, files: list[str]) -> int:
-    """How many worker processes a run uses: `jobs` (0 = every available core, and only for inputs big enough
-    to repay starting workers), never more than there are files."""
+def available_memory() -> int | None:
+    """Bytes the system can hand out without swapping (Linux's MemAvailable); None where it is not known."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def worker_memory(chunk_records: int) -> int:
+    """The memory one worker may reach: a fixed part (interpreter, libraries, the file being read) and a part
+    per record of its chunk, both measured on large CT.gov records with results (bench/README.md); smaller
+    records need less."""
+    return WORKER_BASE_BYTES + chunk_records * WORKER_BYTES_PER_RECORD
+
+
+def worker_count(jobs: int, files: list[str], chunk_records: int) -> int:
+    """How many worker processes a run uses: `jobs`, never more than there are files. 0 = every available
+    core, and only for inputs big enough to repay starting workers, and only as many workers as fit in the
+    memory available now (`worker_memory` each, one share left for this process): a laptop with many cores
+    and little memory gets fewer workers instead of running out of memory."""
     if jobs == 0:
         if sum(file_sizes(files)) < PARALLEL_MIN_BYTES:
             return 1
         jobs = available_cores()
+        memory = available_memory()
+        if memory is not None:
+            jobs = min(jobs, memory // worker_memory(chunk_records) - 1)
     return max(1, min(jobs, len(files)))
 
 
