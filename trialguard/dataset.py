@@ -10,11 +10,12 @@ an XML path, or a character span `chars:START-END` in a text). Numbers reported 
 from __future__ import annotations
 
 import functools
-
+import itertools
 from collections import namedtuple
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -218,6 +219,9 @@ _ARROW_SCHEMAS = {name: pa.schema([(c, _ARROW_TYPES[t]) for c, t in cols.items()
 
 
 _ARROW_ROWS = {name: pa.struct(list(schema)) for name, schema in _ARROW_SCHEMAS.items()}
+# The provenance ids every row of one registry record shares (trial_id, source_id, file): the leading columns.
+IDS = 3
+_ARROW_SHORT_ROWS = {name: pa.struct(list(schema)[IDS:]) for name, schema in _ARROW_SCHEMAS.items()}
 
 # Table name -> the type of one row while a table is being built: a tuple of the table's columns in order
 # (each defaulting to None), so no per-row dict is kept. The hottest loops append plain tuples of every
@@ -237,6 +241,23 @@ def _from_rows(name: str, rows: list, as_dicts: Callable[[], list[dict]]) -> pd.
     except (pa.ArrowException, OverflowError):
         return pd.DataFrame.from_records(as_dicts(), columns=list(cols)).astype(cols)
     return pd.DataFrame({c: _pandas_array(batch.column(i), t) for i, (c, t) in enumerate(cols.items())})
+
+
+def _from_record_rows(name: str, ids: list[tuple], counts: list[int], rows: list[tuple]) -> pd.DataFrame:
+    """Rows kept without their provenance ids (`DatasetBuilder(ids)`), `counts[k]` of them from the record
+    with `ids[k]`: the other columns are converted as `_from_rows` does, the ids repeated per record in Arrow."""
+    cols = TABLES[name]
+    try:
+        batch = pa.RecordBatch.from_struct_array(pa.array(rows, type=_ARROW_SHORT_ROWS[name]))
+    except (pa.ArrowException, OverflowError):  # the general path, with the ids put back in each row
+        full = [i + r for i, n, start in zip(ids, counts, itertools.accumulate([0, *counts])) for r in
+                rows[start:start + n]]
+        return tuples_frame(name, full)
+    record = np.repeat(np.arange(len(ids)), counts)
+    out = {c: pd.array(pa.array([i[k] for i in ids], type=pa.large_string()).take(record), dtype=cols[c])
+           for k, c in enumerate(list(cols)[:IDS])}
+    out.update((c, _pandas_array(batch.column(k), t)) for k, (c, t) in enumerate(list(cols.items())[IDS:]))
+    return pd.DataFrame(out)
 
 
 def _pandas_array(col: pa.Array, dtype: str):
@@ -320,28 +341,98 @@ class Dataset:
 
 
 class DatasetBuilder:
-    """Collects rows per table while an adapter walks a document, as `ROWS` tuples (see `add`)."""
+    """Collects rows per table while an adapter walks a document, as `ROWS` tuples (see `add`).
 
-    def __init__(self) -> None:
+    A builder for one registry record (`ids` given: trial_id, source_id, file) keeps its rows without those
+    three leading columns, which every row of the record shares: they are a fifth of all cells of a CT.gov
+    record, and `build` fills them in per record instead. Its hot loops append tuples of the other columns.
+    A builder that `extend`s with records keeps each table's rows in blocks, in record order: a run of
+    records read with ids, or of records read without."""
+
+    def __init__(self, ids: tuple[str, str, str] | None = None) -> None:
+        self.ids = ids
         self.rows: dict[str, list[tuple]] = {t: [] for t in TABLES}
+        self.blocks: dict[str, list[_Block]] = {t: [] for t in TABLES}
 
     def add(self, table: str, *values, **row) -> None:
         """One row: leading columns by position (the provenance ids), the others by name; columns not given
-        are empty. Hot loops append `ROWS[table](...)` to `rows[table]` themselves, skipping this call."""
+        are empty. Hot loops append `ROWS[table](...)` (or, with `ids`, tuples of the columns after the ids)
+        to `rows[table]` themselves, skipping this call."""
         try:
-            self.rows[table].append(ROWS[table](*values, **row))
+            full = ROWS[table](*values, **row)
         except TypeError:
             unknown = sorted(row.keys() - TABLES[table].keys())
             raise KeyError(f"unknown columns for table {table!r}: {unknown}") from None
+        if self.ids is None:
+            self.rows[table].append(full)
+        elif tuple(full[:IDS]) == self.ids:
+            self.rows[table].append(tuple(full[IDS:]))
+        else:
+            raise ValueError(f"a row of {self.ids} names {tuple(full[:IDS])}")
 
     def extend(self, other: "DatasetBuilder") -> None:
+        """Append another builder's rows (one record's, or more), after the rows this one holds."""
         for t, rows in other.rows.items():
-            self.rows[t].extend(rows)
+            for block in other.blocks[t]:
+                self._append(t, block.ids, block.counts, block.rows)
+            if rows:  # once per table of each record read: kept lean
+                self._append(t, None if other.ids is None else [other.ids], [len(rows)], rows)
+
+    def _append(self, table: str, ids: list[tuple] | None, counts: list[int], rows: list) -> None:
+        blocks = self.blocks[table]
+        if self.rows[table]:  # rows appended to this builder directly come first
+            blocks.append(self._own(table))
+            self.rows[table] = []
+        if blocks and (blocks[-1].ids is None) == (ids is None):
+            last = blocks[-1]
+            if ids is not None:
+                last.ids.extend(ids)
+            last.counts.extend(counts)
+            last.rows.extend(rows)
+        else:
+            blocks.append(_Block(None if ids is None else list(ids), list(counts), list(rows)))
+
+    def _own(self, table: str) -> "_Block":
+        return _Block(None if self.ids is None else [self.ids], [len(self.rows[table])], self.rows[table])
+
+    def _blocks(self, table: str) -> list["_Block"]:
+        return self.blocks[table] + ([self._own(table)] if self.rows[table] else [])
+
+    def frame(self, table: str) -> pd.DataFrame:
+        """One table of what was collected, blocks in order."""
+        parts = [b.frame(table) for b in self._blocks(table) if b.rows]
+        if not parts:
+            return empty_table(table)
+        if len(parts) == 1:
+            return parts[0]
+        out = pd.concat(parts, ignore_index=True)
+        # one Arrow chunk per column, as a single block has: selecting rows of a chunked column copies it whole
+        return out.assign(**{c: pd.array(_one_chunk(pa.array(out[c].array)), dtype=out[c].dtype)
+                             for c in out.columns if isinstance(out[c].array, pd.arrays.ArrowExtensionArray)})
 
     def build(self, records: Accounting | None = None, rejections=None, inputs=()) -> Dataset:
         return Dataset(
-            tables={t: tuples_frame(t, rows) for t, rows in self.rows.items()},
+            tables={t: self.frame(t) for t in TABLES},
             rejections=rejections,
             records=records or Accounting(),
             inputs=list(inputs),
         )
+
+
+def _one_chunk(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+
+
+@dataclass
+class _Block:
+    """Consecutive rows of one table: full rows (`ids` None), or rows without their ids, `counts[k]` of them
+    from the record with `ids[k]`."""
+
+    ids: list[tuple] | None
+    counts: list[int]
+    rows: list
+
+    def frame(self, table: str) -> pd.DataFrame:
+        if self.ids is None:
+            return tuples_frame(table, self.rows)
+        return _from_record_rows(table, self.ids, self.counts, self.rows)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Callable
 
-from trialguard.dataset import PROVENANCE, TABLES, Accounting, Dataset, DatasetBuilder
+from trialguard.dataset import IDS, PROVENANCE, TABLES, Accounting, Dataset, DatasetBuilder
 from trialguard.findings import rejection, rejections_frame
 from trialguard.memory import gc_resumed
 from trialguard.validators import ingestion as tg0
@@ -56,15 +56,16 @@ def _misfits(column: list) -> bool:
 def misfit(b: DatasetBuilder) -> tuple[str, str, object] | None:
     """(loc, column, value) of the first whole-number value that does not fit a 64-bit column. Adapters turn
     such numbers into text; this is the net that keeps one record from failing a whole chunk."""
+    skip = 0 if b.ids is None else IDS  # a record's builder keeps its rows without the ids
     for table, positions in _INT_COLUMNS.items():
         rows = b.rows[table]
-        if not any(_misfits(list(map(itemgetter(i), rows))) for i in positions):
+        if not any(_misfits(list(map(itemgetter(i - skip), rows))) for i in positions):
             continue  # the common case, checked column by column at C speed; the loop below finds the culprit
         for row in rows:
             for i in positions:
-                v = row[i]
+                v = row[i - skip]
                 if v is not None and (type(v) is not int or not -INT64_MAX <= v <= INT64_MAX):
-                    return row[_LOC] or "", _COLUMN_NAMES[table][i], v
+                    return row[_LOC - skip] or "", _COLUMN_NAMES[table][i], v
     return None
 
 
@@ -100,10 +101,11 @@ class IngestContext:
                     observed=record_id, per_file=True, **ids)
 
     def record(self, file: str, loc: str, kind: str, record_id: str | None, fill: Callable[[DatasetBuilder], None],
-               id_field: str = "id", numbers_fit: bool = False) -> bool:
+               id_field: str = "id", numbers_fit: bool = False, row_ids: tuple[str, str, str] | None = None) -> bool:
         """Read one record in isolation: either all its rows are kept and it counts as checked, or none are
         and it is rejected with the reason. Returns whether it was accepted. An adapter whose whole numbers
-        are range-checked as they are read (`numbers_fit`) skips the `misfit` net."""
+        are range-checked as they are read (`numbers_fit`) skips the `misfit` net. An adapter whose rows all
+        carry the same provenance ids passes them (`row_ids`): `fill` then gets a `DatasetBuilder(row_ids)`."""
         if not record_id:
             self.reject(tg0.MISSING_ID, file, loc, f"{kind} record has no {id_field}")
             return False
@@ -112,7 +114,7 @@ class IngestContext:
         if key in self.seen:
             self.reject_duplicate(kind, record_id, file, loc, self.seen[key])
             return False
-        local = DatasetBuilder()
+        local = DatasetBuilder(row_ids)
         try:
             fill(local)
         except RecordError as e:

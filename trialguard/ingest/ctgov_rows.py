@@ -51,16 +51,16 @@ class Measure:
     classes: list[MeasureClass] = field(default_factory=list)
 
 
-def add_measure(b: DatasetBuilder, ids: Ids, m: Measure) -> None:
-    """One counts or stats row per category x group of a baseline characteristic or outcome measure. These
-    loops make most of a results record's rows: each row is one tuple appended to its table."""
+def add_measure(b: DatasetBuilder, m: Measure) -> None:
+    """One counts or stats row per category x group of a baseline characteristic or outcome measure, into a
+    record's builder (`DatasetBuilder(ids)`). These loops make most of a results record's rows: each row is
+    one tuple of the columns after the ids, appended to its table."""
     param = cc.param_token(m.param)
     table = cc.measure_table(param, m.unit)
     percent = table == "counts" and param not in cc.COUNT_PARAMS and cc.is_percent_unit(m.unit)
     disp, ci_pct = cc.dispersion(m.dispersion)
     parse_int, parse_float = cc.parse_int, cc.parse_float
     append = b.rows[table].append
-    trial_id, source_id, file = ids
     for cls in m.classes:
         denoms = cls.denoms or m.denoms
         if table == "counts":
@@ -77,32 +77,33 @@ def add_measure(b: DatasetBuilder, ids: Ids, m: Measure) -> None:
                         (parse_int(value), value, None)
                     # plain tuples of every column in order (quote and time_frame last, unset): these
                     # loops make most rows of a record
-                    append((trial_id, source_id, file, loc, m.block, m.title, cls.title, cat.title, gid, count,
+                    append((loc, m.block, m.title, cls.title, cat.title, gid, count,
                             count_text, parse_int(denom_text), denom_text, percent_text, exhaustive, exclusive,
                             None, None))
         else:
             for cat in cls.categories:
                 for loc, gid, value, spread, lower, upper in cat.measurements:
                     denom_text = denoms.get(gid)
-                    append((trial_id, source_id, file, loc, m.block, m.title, cls.title, cat.title, gid, param,
+                    append((loc, m.block, m.title, cls.title, cat.title, gid, param,
                             parse_float(value), value, disp, ci_pct, parse_float(spread), spread,
                             parse_float(lower), lower, parse_float(upper), upper, m.unit,
                             parse_int(denom_text), m.time_frame, None))  # quote unset
 
 
-def add_groups(b: DatasetBuilder, ids: Ids, block: str, groups: list[tuple[str, str, str | None, str | None]],
+def add_groups(b: DatasetBuilder, block: str, groups: list[tuple[str, str, str | None, str | None]],
                denoms: dict[str, str] | None = None) -> None:
-    """Result groups of one block: (loc, id, title, description). In the baseline block the group titled
-    Total is marked, and the arm groups are its parts (the registry computes it as their sum)."""
+    """Result groups of one block, (loc, id, title, description), into a record's builder (rows without the
+    ids). In the baseline block the group titled Total is marked, and the arm groups are its parts (the
+    registry computes it as their sum)."""
     denoms = denoms or {}
     total = next((gid for _, gid, title, _ in groups if cc.is_total_group(title)), None) if block == "baseline" \
         else None
-    append, (trial_id, source_id, file) = b.rows["groups"].append, ids
+    append = b.rows["groups"].append
     for loc, gid, title, desc in groups:
         is_total = gid == total if block == "baseline" else None
         n_text = denoms.get(gid)
-        # every column in order: ..., n, n_text, parent, parts_exhaustive, is_total, quote (unset)
-        append((trial_id, source_id, file, loc, block, gid, title, desc, cc.parse_int(n_text), n_text,
+        # every column after the ids, in order: ..., n, n_text, parent, parts_exhaustive, is_total, quote (unset)
+        append((loc, block, gid, title, desc, cc.parse_int(n_text), n_text,
                 total if total and gid != total else None, True if is_total else None, is_total, None))
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from trialguard.dataset import ROWS, DatasetBuilder
+from trialguard.dataset import DatasetBuilder
 from trialguard.ingest import ctgov_common as cc
 from trialguard.ingest import ctgov_v2_types as v2
 from trialguard.ingest.context import IngestContext
@@ -58,12 +58,14 @@ def read_studies(ctx: IngestContext, name: str, loc: str, decoded: v2.Study | li
 
 def _record(ctx: IngestContext, name: str, loc: str, nct: str, make_study: Callable[[], v2.Study]) -> None:
     """Read one study as a record; `make_study` runs inside it, so a RecordError it raises rejects the record."""
-    def fill(b: DatasetBuilder) -> None:
-        map_study(b, (nct, f"ctgov:{nct}", name), make_study(), loc)
+    ids = (nct, f"ctgov:{nct}", name)
+
+    def fill(b: DatasetBuilder) -> None:  # a record's builder: its rows are kept without `ids`
+        map_study(b, ids, make_study(), loc)
 
     # whole numbers are typed within 64 bits (`ctgov_v2_types.Whole`) or parsed by `parse_int`, which checks
     ctx.record(name, loc, "trial", nct, fill, id_field="protocolSection/identificationModule/nctId",
-               numbers_fit=True)
+               numbers_fit=True, row_ids=ids)
 
 
 def map_study(b: DatasetBuilder, ids: Ids, study: v2.Study, loc: str) -> None:
@@ -161,46 +163,46 @@ def measure_classes(classes: list[v2.MeasureClass] | None, ptr: str, selected: s
 
 
 def add_flow(b: DatasetBuilder, ids: Ids, flow: v2.Flow, ptr: str) -> None:
-    add_groups(b, ids, "flow", result_groups(flow.groups, f"{ptr}/groups"))
-    append, parse_int, (trial_id, source_id, file) = b.rows["flow"].append, cc.parse_int, ids
+    add_groups(b, "flow", result_groups(flow.groups, f"{ptr}/groups"))
+    append, parse_int = b.rows["flow"].append, cc.parse_int
     for p, period in enumerate(flow.periods or ()):
         title = period.title
         for key, kind, parts in (("milestones", "milestone", "achievements"),
                                  ("dropWithdraws", "withdrawal", "reasons")):
             for i, ms in enumerate(getattr(period, key) or ()):
                 prefix = f"{ptr}/periods/{p}/{key}/{i}/{parts}/"
-                for j, n in enumerate(getattr(ms, parts) or ()):  # plain tuples of every column, in order
-                    append((trial_id, source_id, file, f"{prefix}{j}", p, title, kind, ms.type, n.groupId,
+                for j, n in enumerate(getattr(ms, parts) or ()):  # tuples of every column after the ids
+                    append((f"{prefix}{j}", p, title, kind, ms.type, n.groupId,
                             parse_int(n.numSubjects), n.numSubjects))
 
 
 def add_baseline(b: DatasetBuilder, ids: Ids, base: v2.Baseline, ptr: str) -> None:
     denoms = denom_counts(base.denoms)
-    add_groups(b, ids, "baseline", result_groups(base.groups, f"{ptr}/groups"), denoms)
+    add_groups(b, "baseline", result_groups(base.groups, f"{ptr}/groups"), denoms)
     for i, m in enumerate(base.measures or ()):
-        add_measure(b, ids, Measure(
+        add_measure(b, Measure(
             "baseline", m.title, m.paramType, m.dispersionType, m.unitOfMeasure, None, denoms,
             measure_classes(m.classes, f"{ptr}/measures/{i}/classes", m.denomUnitsSelected)))
 
 
 def add_outcomes(b: DatasetBuilder, ids: Ids, module: v2.Outcomes, ptr: str) -> None:
-    parse_float, append, (trial_id, source_id, file) = cc.parse_float, b.rows["analyses"].append, ids
+    parse_float, append = cc.parse_float, b.rows["analyses"].append
     for i, om in enumerate(module.outcomeMeasures or ()):
         block, om_ptr = f"outcome/{i}", f"{ptr}/outcomeMeasures/{i}"
         selected = om.denomUnitsSelected
         denoms = denom_counts(om.denoms, selected)
         # the groups' N is the participants' denominator: the same one unless other units were analysed
         participants = (selected or "participants").strip().lower() == "participants"
-        add_groups(b, ids, block, result_groups(om.groups, f"{om_ptr}/groups"),
+        add_groups(b, block, result_groups(om.groups, f"{om_ptr}/groups"),
                    denoms if participants else denom_counts(om.denoms))
-        add_measure(b, ids, Measure(
+        add_measure(b, Measure(
             block, om.title, om.paramType, om.dispersionType, om.unitOfMeasure, om.timeFrame, denoms,
             measure_classes(om.classes, f"{om_ptr}/classes", selected)))
         for j, an in enumerate(om.analyses or ()):
             est, lo, hi = an.paramValue, an.ciLowerLimit, an.ciUpperLimit
             # every column in order: ..., estimate, estimate_text, ci_pct, ci_sides, ci_low, ci_low_text,
             # ci_high, ci_high_text, p_text, quote (unset)
-            append((trial_id, source_id, file, f"{om_ptr}/analyses/{j}", block, " ".join(an.groupIds or ()),
+            append((f"{om_ptr}/analyses/{j}", block, " ".join(an.groupIds or ()),
                     an.statisticalMethod, an.paramType, parse_float(est), est, an.ciPctValue,
                     cc.ci_sides(an.ciNumSides), parse_float(lo), lo, parse_float(hi), hi, an.pValue, None))
 
@@ -211,19 +213,18 @@ AE_TOTALS = (("total", True, "seriousNumAffected", "seriousNumAtRisk"),
 
 
 def add_adverse_events(b: DatasetBuilder, ids: Ids, ae: v2.AdverseEvents, ptr: str) -> None:
-    add_groups(b, ids, "ae", result_groups(ae.eventGroups, f"{ptr}/eventGroups"))  # the AE module's groups
-    append, Event = b.rows["adverse_events"].append, ROWS["adverse_events"]
+    add_groups(b, "ae", result_groups(ae.eventGroups, f"{ptr}/eventGroups"))  # the AE module's groups
+    append = b.rows["adverse_events"].append
     for i, g in enumerate(ae.eventGroups or ()):
         for kind, serious, affected_key, at_risk_key in AE_TOTALS:
             affected, at_risk = getattr(g, affected_key), getattr(g, at_risk_key)
             if affected is None and at_risk is None:
                 continue
-            append(Event(*ids, loc=f"{ptr}/eventGroups/{i}/{affected_key}", kind=kind, serious=serious,
-                         group_id=g.id, affected=affected, at_risk=at_risk))
-    trial_id, source_id, file = ids
+            b.add("adverse_events", *ids, loc=f"{ptr}/eventGroups/{i}/{affected_key}", kind=kind, serious=serious,
+                  group_id=g.id, affected=affected, at_risk=at_risk)
     for key, serious in (("seriousEvents", True), ("otherEvents", False)):
         for i, ev in enumerate(getattr(ae, key) or ()):
             term, organ, prefix = ev.term, ev.organSystem, f"{ptr}/{key}/{i}/stats/"
-            for j, s in enumerate(ev.stats or ()):  # most rows of a study: whole tuples in the column order
-                append((trial_id, source_id, file, f"{prefix}{j}", "term", serious, term, organ, s.groupId,
+            for j, s in enumerate(ev.stats or ()):  # most rows of a study: tuples of the columns after the ids
+                append((f"{prefix}{j}", "term", serious, term, organ, s.groupId,
                         s.numAffected, s.numAtRisk, s.numEvents))

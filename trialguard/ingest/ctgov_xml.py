@@ -74,10 +74,12 @@ def read(ctx: IngestContext, name: str, data: bytes) -> None:
         return
     nct = (root.findtext("id_info/nct_id") or "").strip()
 
-    def fill(b: DatasetBuilder) -> None:
-        map_study(b, (nct, f"ctgov:{nct}", name), root)
+    ids = (nct, f"ctgov:{nct}", name)
 
-    ctx.record(name, ROOT, "trial", nct, fill, id_field="id_info/nct_id")
+    def fill(b: DatasetBuilder) -> None:  # a record's builder: its rows are kept without `ids`
+        map_study(b, ids, root)
+
+    ctx.record(name, ROOT, "trial", nct, fill, id_field="id_info/nct_id", row_ids=ids)
 
 
 # ---------------------------------------------------------------- element helpers
@@ -215,7 +217,7 @@ def measure_classes(measure: Element | None, path: str) -> list[MeasureClass]:
 def add_flow(b: DatasetBuilder, ids: Ids, flow: Element | None, path: str) -> None:
     if flow is None:
         return
-    add_groups(b, ids, "flow", result_groups(flow, path))
+    add_groups(b, "flow", result_groups(flow, path))
     pl, plpath = child(flow, "period_list", path)
     for p, (period, ppath) in enumerate(kids(pl, "period", plpath)):
         title = text(period, "title")
@@ -235,10 +237,10 @@ def add_baseline(b: DatasetBuilder, ids: Ids, base: Element | None, path: str) -
     if base is None:
         return
     denoms = analyzed_counts(base)
-    add_groups(b, ids, "baseline", result_groups(base, path), denoms)
+    add_groups(b, "baseline", result_groups(base, path), denoms)
     ml, mlpath = child(base, "measure_list", path)
     for m, mpath in kids(ml, "measure", mlpath):
-        add_measure(b, ids, Measure("baseline", text(m, "title"), text(m, "param"), text(m, "dispersion"),
+        add_measure(b, Measure("baseline", text(m, "title"), text(m, "param"), text(m, "dispersion"),
                                     text(m, "units"), None, denoms, measure_classes(m, mpath)))
 
 
@@ -247,9 +249,9 @@ def add_outcomes(b: DatasetBuilder, ids: Ids, outcomes: Element | None, path: st
         block = f"outcome/{i}"
         measure, mpath = child(om, "measure", opath)
         denoms = analyzed_counts(measure)
-        add_groups(b, ids, block, result_groups(om, opath), denoms)
+        add_groups(b, block, result_groups(om, opath), denoms)
         if measure is not None:
-            add_measure(b, ids, Measure(block, text(measure, "title") or text(om, "title"), text(measure, "param"),
+            add_measure(b, Measure(block, text(measure, "title") or text(om, "title"), text(measure, "param"),
                                         text(measure, "dispersion"), text(measure, "units"), text(om, "time_frame"),
                                         denoms, measure_classes(measure, mpath)))
         al, alpath = child(om, "analysis_list", opath)
@@ -267,7 +269,7 @@ def add_adverse_events(b: DatasetBuilder, ids: Ids, events: Element | None, path
     """The first category, titled Total, holds each group's totals; the others hold terms by organ system."""
     if events is None:
         return
-    add_groups(b, ids, "ae", result_groups(events, path))
+    add_groups(b, "ae", result_groups(events, path))
     for tag, serious in (("serious_events", True), ("other_events", False)):
         section, spath = child(events, tag, path)
         cl, clpath = child(section, "category_list", spath)
