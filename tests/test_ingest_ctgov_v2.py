@@ -13,7 +13,7 @@ import pytest
 from tests.conftest import FIXTURES, one
 from trialguard.dataset import TABLES
 from trialguard.ingest import read_paths
-from trialguard.ingest.ctgov_common import dispersion, iso_date, parse_float, parse_int
+from trialguard.ingest.ctgov_common import dispersion, float_of_text, int_of_text, iso_date, parse_float, parse_int
 
 V2 = FIXTURES / "ctgov" / "v2"
 NCT = "NCT00301262"
@@ -241,13 +241,15 @@ def test_all_ctgov_fixtures_read_without_rejections():
     ("<0.001", None), ("-3", -3)])
 def test_parse_int(text, expected):
     assert parse_int(text) == expected
+    assert int_of_text(text) == expected  # the adapters' shortcut for text or None
 
 
 @pytest.mark.parametrize("text, expected", [
     ("30,600", 30600.0), (".17", 0.17), ("30.", 30.0), ("-.1333", -0.1333), ("NA", None), ("=.885", None),
-    ("1e3", 1000.0), ("nan", None), ("inf", None)])
+    ("1e3", 1000.0), ("nan", None), ("inf", None), (None, None)])
 def test_parse_float(text, expected):
     assert parse_float(text) == expected
+    assert float_of_text(text) == expected
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -47,7 +47,7 @@ INT64_MAX = 2**63 - 1
 def parse_float(text) -> float | None:
     """'30,600' -> 30600.0, '.17' -> 0.17, '30.' -> 30.0; 'NA', '<0.001', '', '1e999' -> None."""
     if type(text) is str:
-        return _float_text(text)
+        return float_of_text(text)
     if text is None:
         return None
     return _float_of(_decimal(text))
@@ -57,7 +57,7 @@ def parse_int(text) -> int | None:
     """A whole number written as text ('1,204', '158.0'); None for 'NA', '12.5', numbers beyond 64 bits
     (checked on the exponent first, so '1e999999999' costs nothing) or anything else."""
     if type(text) is str:
-        return _int_text(text)
+        return int_of_text(text)
     if text is None:
         return None
     return _int_of(_decimal(text))
@@ -65,15 +65,18 @@ def parse_int(text) -> int | None:
 
 # Registry numbers are text and a few texts ("0", "1", "NA", "12") make up most of them: the result for each
 # distinct text is cached, so the common case is one dictionary lookup instead of a Decimal parse. The
-# caches are bounded, so memory does not grow with the input.
+# caches are bounded, so memory does not grow with the input. The adapters' hot loops, whose values are
+# text or missing, call these directly: a cache hit then runs no Python code at all.
 @lru_cache(maxsize=1 << 16)
-def _float_text(text: str) -> float | None:
-    return _float_of(_decimal_text(text))
+def float_of_text(text: str | None) -> float | None:
+    """`parse_float` of a value that is text or None."""
+    return None if text is None else _float_of(_decimal_text(text))
 
 
 @lru_cache(maxsize=1 << 16)
-def _int_text(text: str) -> int | None:
-    return _int_of(_decimal_text(text))
+def int_of_text(text: str | None) -> int | None:
+    """`parse_int` of a value that is text or None."""
+    return None if text is None else _int_of(_decimal_text(text))
 
 
 def _float_of(d: Decimal | None) -> float | None:

@@ -59,7 +59,7 @@ def add_measure(b: DatasetBuilder, m: Measure) -> None:
     table = cc.measure_table(param, m.unit)
     percent = table == "counts" and param not in cc.COUNT_PARAMS and cc.is_percent_unit(m.unit)
     disp, ci_pct = cc.dispersion(m.dispersion)
-    parse_int, parse_float = cc.parse_int, cc.parse_float
+    parse_int, parse_float = cc.int_of_text, cc.float_of_text  # the values are text or missing
     append = b.rows[table].append
     for cls in m.classes:
         denoms = cls.denoms or m.denoms
@@ -103,7 +103,7 @@ def add_groups(b: DatasetBuilder, block: str, groups: list[tuple[str, str, str |
         is_total = gid == total if block == "baseline" else None
         n_text = denoms.get(gid)
         # every column after the ids, in order: ..., n, n_text, parent, parts_exhaustive, is_total, quote (unset)
-        append((loc, block, gid, title, desc, cc.parse_int(n_text), n_text,
+        append((loc, block, gid, title, desc, cc.int_of_text(n_text), n_text,
                 total if total and gid != total else None, True if is_total else None, is_total, None))
 
 

@@ -164,7 +164,7 @@ def measure_classes(classes: list[v2.MeasureClass] | None, ptr: str, selected: s
 
 def add_flow(b: DatasetBuilder, ids: Ids, flow: v2.Flow, ptr: str) -> None:
     add_groups(b, "flow", result_groups(flow.groups, f"{ptr}/groups"))
-    append, parse_int = b.rows["flow"].append, cc.parse_int
+    append, parse_int = b.rows["flow"].append, cc.int_of_text  # text or missing, as typed
     for p, period in enumerate(flow.periods or ()):
         title = period.title
         for key, kind, parts in (("milestones", "milestone", "achievements"),
@@ -186,7 +186,7 @@ def add_baseline(b: DatasetBuilder, ids: Ids, base: v2.Baseline, ptr: str) -> No
 
 
 def add_outcomes(b: DatasetBuilder, ids: Ids, module: v2.Outcomes, ptr: str) -> None:
-    parse_float, append = cc.parse_float, b.rows["analyses"].append
+    parse_float, append = cc.float_of_text, b.rows["analyses"].append  # text or missing, as typed
     for i, om in enumerate(module.outcomeMeasures or ()):
         block, om_ptr = f"outcome/{i}", f"{ptr}/outcomeMeasures/{i}"
         selected = om.denomUnitsSelected
