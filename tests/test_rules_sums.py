@@ -30,6 +30,22 @@ def test_exclusive_categories_exceeding_the_group():
     assert found["evidence"][0]["fields"] == {"/c/0": "4", "/c/1": "2"}
 
 
+def test_exclusive_categories_found_after_a_group_key_listed_twice():
+    # a group without an id and one with an empty id share a key: the count of that key appears twice among
+    # the counts with their group sizes, and the flagged rows after it must still be the flagged ones
+    base = {"trial_id": "T1", "source_id": "src", "file": "src.xml", "block": "baseline"}
+    groups = [{**base, "loc": "/g/0", "group_id": "", "n": 10, "title": "X"},
+              {**base, "loc": "/g/1", "group_id": None, "n": 10, "title": "Y"},
+              {**base, "loc": "/g/2", "group_id": "B", "n": 4, "title": "B"}]
+    counts = [{**base, "loc": "/c/0", "measure": "Age", "category": "x", "group_id": "", "count": 1},
+              *({**base, "loc": f"/c/{i}", "measure": "Sex", "category": cat, "group_id": "B", "count": 3,
+                 "exclusive": True, "exhaustive": True} for i, cat in ((1, "F"), (2, "M")))]
+    found = run(dataset(groups=groups, counts=counts), "TG205")
+    assert brief(found) == [("TG205", "T1", "/c/1", "error")]
+    assert found["message"][0] == ("Sex: 3 (F) + 3 (M) = 6 participants in mutually exclusive categories, but the "
+                                   "group has 4")
+
+
 def test_exclusive_categories_boundary_and_own_denominator():
     assert run(dataset(counts=_cats("SLEDAI", [("0", 4), ("2", 1)], exclusive=True), groups=COHORT5), "TG2").empty
     # the rows' own denominator wins over the group size

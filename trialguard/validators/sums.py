@@ -29,8 +29,9 @@ def _category_sets(ds: Dataset, flag: str) -> tuple[pd.DataFrame, pd.DataFrame, 
     flagged = c[flag].fillna(False).astype(bool)
     if not flagged.any():
         return c.iloc[0:0], pd.DataFrame(), pd.DataFrame()
-    table = counts_with_sizes(ds)
-    rows = rows_where(table[SET_KEY + ["count", "denom", "group_n"]], flagged)  # only the columns summed here
+    table = counts_with_sizes(ds)  # a count whose group key is listed twice is there twice: mask it, not `c`
+    rows = rows_where(table[SET_KEY + ["count", "denom", "group_n"]],  # only the columns summed here
+                      table[flag].fillna(False).astype(bool))
     # `_set` numbers the category sets (SET_KEY, missing texts as ""): group-bys hash one integer, not six texts
     work = pd.DataFrame({"_set": key_codes(rows, SET_KEY, blank=True)}, index=rows.index).assign(
         count=rows["count"], known=rows["count"].notna(), denom=rows["denom"], group_n=rows["group_n"], row=rows.index)
