@@ -193,6 +193,15 @@ def test_joint_percentages_share_one_denominator():
     assert run(dataset(counts=rows, groups=[{**P, "loc": "/g/0", "n": joint}]), "TG203").empty
 
 
+def test_same_percentage_with_and_without_a_count_in_one_set():
+    # two items that differ only in whether a count is stated are ordered without comparing None with a number
+    rows = [{**P, "loc": "/c/0", "measure": "Response", "category": "CR", "count": 3, "percent_text": "50"},
+            {**P, "loc": "/c/1", "measure": "Response", "category": "PR", "percent_text": "50"}]
+    found = run(dataset(counts=rows, groups=[{**P, "loc": "/g/0", "n": 5}]), "TG203")
+    assert brief(found) == [("TG203", "T1", "/c/0", "error")]
+    assert found["message"][0] == "Response: 3 (50%) and 50% need a group of at least 6 participants, but the group has 5"
+
+
 def test_zero_count_with_positive_percent_is_infeasible_for_any_n():
     found = run(dataset(counts=[{**P, "loc": "/c/0", "category": "Death", "count": 0, "percent_text": "5"}]), "TG203")
     assert brief(found) == [("TG203", "T1", "/c/0", "error")]

@@ -250,7 +250,8 @@ def percent_infeasible(ds: Dataset) -> pd.DataFrame:
     keycols = [f"_k_{c}" for c in SET_KEY + ["denom"]]
     for _, grp in rows.groupby(keycols, sort=False, dropna=False):
         bound = None if grp["bound"].isna().all() else int(grp["bound"].min())
-        key = (tuple(sorted(set(grp["_item"]))), bound)
+        # the set's distinct (percent, decimals, count) items in one order; an item without a count sorts first
+        key = (tuple(sorted(set(grp["_item"]), key=lambda i: (i[0], i[1], i[2] is not None, i[2] or 0))), bound)
         if key not in solved:  # the same statement recurs across groups and trials: judge it once
             solved[key] = _judge(*key)
         if solved[key] is None:
