@@ -75,8 +75,8 @@ def add_measure(b: DatasetBuilder, m: Measure) -> None:
                     exhaustive, exclusive = (None, None) if gid in unsummable else flags
                     count, count_text, percent_text = (None, None, value) if percent else \
                         (parse_int(value), value, None)
-                    # plain tuples of every column in order (quote and time_frame last, unset): these
-                    # loops make most rows of a record
+                    # tuples of every column after the ids, in order (quote and time_frame last, unset):
+                    # these loops make most rows of a record
                     append((loc, m.block, m.title, cls.title, cat.title, gid, count,
                             count_text, parse_int(denom_text), denom_text, percent_text, exhaustive, exclusive,
                             None, None))

@@ -76,9 +76,9 @@ def map_study(b: DatasetBuilder, ids: Ids, study: v2.Study, loc: str) -> None:
     add_texts(b, ids, protocol.descriptionModule or v2.Description(), f"{p}/descriptionModule")
     add_arms(b, ids, arms.armGroups, f"{a}/armGroups")
     add_interventions(b, ids, arms.interventions, f"{a}/interventions")
-    add_flow(b, ids, results.participantFlowModule or v2.Flow(), f"{r}/participantFlowModule")
-    add_baseline(b, ids, results.baselineCharacteristicsModule or v2.Baseline(), f"{r}/baselineCharacteristicsModule")
-    add_outcomes(b, ids, results.outcomeMeasuresModule or v2.Outcomes(), f"{r}/outcomeMeasuresModule")
+    add_flow(b, results.participantFlowModule or v2.Flow(), f"{r}/participantFlowModule")
+    add_baseline(b, results.baselineCharacteristicsModule or v2.Baseline(), f"{r}/baselineCharacteristicsModule")
+    add_outcomes(b, results.outcomeMeasuresModule or v2.Outcomes(), f"{r}/outcomeMeasuresModule")
     add_adverse_events(b, ids, results.adverseEventsModule or v2.AdverseEvents(), f"{r}/adverseEventsModule")
 
 
@@ -162,7 +162,7 @@ def measure_classes(classes: list[v2.MeasureClass] | None, ptr: str, selected: s
     return out
 
 
-def add_flow(b: DatasetBuilder, ids: Ids, flow: v2.Flow, ptr: str) -> None:
+def add_flow(b: DatasetBuilder, flow: v2.Flow, ptr: str) -> None:
     add_groups(b, "flow", result_groups(flow.groups, f"{ptr}/groups"))
     append, parse_int = b.rows["flow"].append, cc.int_of_text  # text or missing, as typed
     for p, period in enumerate(flow.periods or ()):
@@ -176,7 +176,7 @@ def add_flow(b: DatasetBuilder, ids: Ids, flow: v2.Flow, ptr: str) -> None:
                             parse_int(n.numSubjects), n.numSubjects))
 
 
-def add_baseline(b: DatasetBuilder, ids: Ids, base: v2.Baseline, ptr: str) -> None:
+def add_baseline(b: DatasetBuilder, base: v2.Baseline, ptr: str) -> None:
     denoms = denom_counts(base.denoms)
     add_groups(b, "baseline", result_groups(base.groups, f"{ptr}/groups"), denoms)
     for i, m in enumerate(base.measures or ()):
@@ -185,7 +185,7 @@ def add_baseline(b: DatasetBuilder, ids: Ids, base: v2.Baseline, ptr: str) -> No
             measure_classes(m.classes, f"{ptr}/measures/{i}/classes", m.denomUnitsSelected)))
 
 
-def add_outcomes(b: DatasetBuilder, ids: Ids, module: v2.Outcomes, ptr: str) -> None:
+def add_outcomes(b: DatasetBuilder, module: v2.Outcomes, ptr: str) -> None:
     parse_float, append = cc.float_of_text, b.rows["analyses"].append  # text or missing, as typed
     for i, om in enumerate(module.outcomeMeasures or ()):
         block, om_ptr = f"outcome/{i}", f"{ptr}/outcomeMeasures/{i}"

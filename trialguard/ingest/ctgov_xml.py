@@ -139,7 +139,7 @@ def map_study(b: DatasetBuilder, ids: Ids, root: Element) -> None:
     if results is None:
         return
     add_flow(b, ids, *child(results, "participant_flow", rpath))
-    add_baseline(b, ids, *child(results, "baseline", rpath))
+    add_baseline(b, *child(results, "baseline", rpath))
     add_outcomes(b, ids, *child(results, "outcome_list", rpath))
     add_adverse_events(b, ids, *child(results, "reported_events", rpath))
 
@@ -233,7 +233,7 @@ def add_flow(b: DatasetBuilder, ids: Ids, flow: Element | None, path: str) -> No
                           group_id=x.get("group_id"), n=cc.parse_int(n_text), n_text=n_text)
 
 
-def add_baseline(b: DatasetBuilder, ids: Ids, base: Element | None, path: str) -> None:
+def add_baseline(b: DatasetBuilder, base: Element | None, path: str) -> None:
     if base is None:
         return
     denoms = analyzed_counts(base)
