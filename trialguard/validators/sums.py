@@ -25,13 +25,11 @@ def _category_sets(ds: Dataset, flag: str) -> tuple[pd.DataFrame, pd.DataFrame, 
     """The counts with their group sizes (findings take their rows from it), the rows whose `flag` is set with
     their set keys, and per category set: total (sum of known counts), complete (every category has a count),
     n (the shared denominator, else the group's size), first row."""
-    c = ds.counts
-    flagged = c[flag].fillna(False).astype(bool)
+    table = counts_with_sizes(ds)  # a count whose group key is listed twice is there twice: the mask is its own
+    flagged = table[flag].fillna(False).astype(bool)
     if not flagged.any():
-        return c.iloc[0:0], pd.DataFrame(), pd.DataFrame()
-    table = counts_with_sizes(ds)  # a count whose group key is listed twice is there twice: mask it, not `c`
-    rows = rows_where(table[SET_KEY + ["count", "denom", "group_n"]],  # only the columns summed here
-                      table[flag].fillna(False).astype(bool))
+        return table.iloc[0:0], pd.DataFrame(), pd.DataFrame()
+    rows = rows_where(table[SET_KEY + ["count", "denom", "group_n"]], flagged)  # only the columns summed here
     # `_set` numbers the category sets (SET_KEY, missing texts as ""): group-bys hash one integer, not six texts
     work = pd.DataFrame({"_set": key_codes(rows, SET_KEY, blank=True)}, index=rows.index).assign(
         count=rows["count"], known=rows["count"].notna(), denom=rows["denom"], group_n=rows["group_n"], row=rows.index)
