@@ -186,6 +186,8 @@ def _read_back(parts: list[Partition]) -> None:
         several |= keys["source_id"].isna().groupby(keys["trial_id"], dropna=False).any()
         wanted = several[several].index
         for p in parts:
+            if t not in p.trial_sources or not p.trial_sources[t]["trial_id"].isin(wanted).any():
+                continue  # nothing this partition spilled is wanted: its files are not read back
             frames = [f[f["trial_id"].isin(wanted)] for f in map(pd.read_pickle, p.spilled.get(t, ()))]
             frames = [f for f in frames if len(f)]
             if frames:
