@@ -90,6 +90,22 @@ def test_partitions_keep_order_and_cover_all(tmp_path):
     assert len(groups) <= 3
 
 
+def test_partitions_follow_their_weights():
+    files = [f"{i}.json" for i in range(8)]  # not on disk: each counts as one byte
+    assert [len(g) for g in parallel.partition_files(files, [2.0, 1.0, 0.5, 0.5])] == [4, 2, 1, 1]
+
+
+def test_a_large_run_ends_on_smaller_and_smaller_partitions(monkeypatch):
+    """100 files of 66 MB on 2 workers: 8 large partitions, then two of about 2 files and two of 1, so that
+    the workers end within a file's time of each other. Ten such files make partitions too small for a tail."""
+    monkeypatch.setattr(parallel, "file_sizes", lambda files: [66 * 2**20] * len(files))
+    files = [f"{i:03}.json" for i in range(100)]
+    groups = parallel.plan_partitions(files, 2)
+    assert [f for g in groups for f in g] == files
+    assert [len(g) for g in groups] == [11, 12, 12, 12, 11, 12, 12, 12, 2, 2, 1, 1]
+    assert [len(g) for g in parallel.plan_partitions(files[:10], 2)] == [1, 1, 1, 2, 1, 1, 1, 2]
+
+
 def curated(folder, source, trial, dose):
     (folder / f"{source}.json").write_text(json.dumps({
         "source": {"id": source, "kind": "journal", "published": "2024-01"},
