@@ -12,6 +12,7 @@ import re
 
 import orjson
 import pandas as pd
+import pyarrow as pa
 
 from trialguard import gate
 from trialguard.engine import RunResult
@@ -38,13 +39,17 @@ def records(df: pd.DataFrame, cols: list[str]) -> list[list]:
     """Rows of `df[cols]` as lists of plain values (converted column by column, not cell by cell)."""
     if df.empty:
         return []
-    columns = []
-    for c in cols:
-        s = df[c]
-        values = s.astype(object).where(s.notna(), None).tolist()
-        columns.append([plain(v) for v in values] if s.dtype.kind in "iufb" or str(s.dtype) in
-                       ("Int64", "boolean", "Float64") else values)
-    return [list(row) for row in zip(*columns)]
+    return [list(row) for row in zip(*(column_values(df[c]) for c in cols))]
+
+
+def column_values(s: pd.Series) -> list:
+    """A column as plain Python values, missing ones None. Text, numbers and booleans go through Arrow's
+    `to_pylist`, in compiled code (a pandas Arrow column turned into objects is read element by element);
+    anything else is converted value by value."""
+    if isinstance(s.dtype, pd.StringDtype) or s.dtype.kind in "iufb" or str(s.dtype) in ("Int64", "boolean",
+                                                                                          "Float64"):
+        return pa.array(s.array, from_pandas=True).to_pylist()
+    return [plain(v) for v in s.astype(object).where(s.notna(), None).tolist()]
 
 
 def nct_url(trial_id: str) -> str:
