@@ -1,5 +1,5 @@
-"""trialguard.memory: in trialguard's own processes a large freed block stays in the heap for reuse, and the report
-writers run with the garbage collector paused."""
+"""trialguard.memory: in trialguard's own processes a large freed block stays in the heap for reuse, Arrow allocates
+from that heap, and the report writers run with the garbage collector paused."""
 
 import ctypes
 import os
@@ -30,13 +30,19 @@ def heap_keeps_freed_block() -> bool:
     return libc.mallinfo2().fordblks >= 64 << 20
 
 
+def arrow_allocator() -> str:
+    import pyarrow
+
+    return pyarrow.default_memory_pool().backend_name
+
+
 # A fresh process each time, so that the test process's own allocator is left as it is.
 PROBE = """
 import sys
-from test_memory import heap_keeps_freed_block
+from test_memory import arrow_allocator, heap_keeps_freed_block
 from trialguard.memory import keep_freed_memory
 tuned = keep_freed_memory() if sys.argv[1] == "tuned" else None
-print(tuned, heap_keeps_freed_block())
+print(tuned, heap_keeps_freed_block(), arrow_allocator() == "system")
 """
 
 
@@ -47,16 +53,17 @@ def probe(mode: str) -> str:
 
 
 def test_default_allocator_returns_a_large_freed_block_to_the_system():
-    assert probe("plain") == "None False"
+    assert probe("plain") == "None False False"  # nor do Arrow's buffers come from it
 
 
 def test_tuned_allocator_keeps_a_large_freed_block_for_reuse():
-    assert probe("tuned") == "True True"
+    assert probe("tuned") == "True True True"  # Arrow's buffers come from the same tuned heap
 
 
 def test_worker_processes_are_tuned():
     with parallel.worker_pool(1) as pool:
         assert pool.submit(heap_keeps_freed_block).result() is True
+        assert pool.submit(arrow_allocator).result() == "system"
 
 
 def test_report_writers_run_with_the_collector_paused_and_restore_it(tmp_path, monkeypatch):
