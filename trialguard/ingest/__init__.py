@@ -79,12 +79,35 @@ def read_files(files: Iterable[str], limits: Limits | None = None, chunk_records
     """Read the given files. With `on_chunk`, accepted records are handed over in chunks of `chunk_records` as
     they are read, and the returned Dataset holds only the rest, the rejections and the accounting."""
     ctx = IngestContext(limits or Limits(), chunk_records, on_chunk)
+    files = list(files)
     with gc_paused():  # resumed while `on_chunk` runs
-        for f in files:
+        for i, f in enumerate(files):
+            if i + 1 < len(files):
+                prefetch(files[i + 1])
             read_file(ctx, Path(f))
             if on_file:
                 on_file(f)
         return ctx.finish()
+
+
+def prefetch(name: str) -> None:
+    """Ask the system to start reading the next file into its cache while this one is parsed (Linux's
+    `posix_fadvise` WILLNEED: the disk works while the CPU does). Nothing else happens: only a regular file is
+    opened, and any error is left to the read itself."""
+    if not hasattr(os, "posix_fadvise"):
+        return
+    try:
+        # non-blocking: opening a FIFO with no writer would wait for one
+        fd = os.open(name, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except OSError:
+        return
+    try:
+        if stat.S_ISREG(os.fstat(fd).st_mode):
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_WILLNEED)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def read_paths(paths: Iterable[str], limits: Limits | None = None, exclude: Iterable[str] = (),
