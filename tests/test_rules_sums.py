@@ -46,6 +46,20 @@ def test_exclusive_categories_found_after_a_group_key_listed_twice():
                                    "group has 4")
 
 
+def test_a_set_of_a_group_key_listed_twice_is_checked_against_the_first_listed_group():
+    # a group without an id and one with an empty id share a key; the categories of that key exceed it: one
+    # finding, against the size of the group listed first (as every rule reading the groups takes it)
+    base = {"trial_id": "T1", "source_id": "src", "file": "src.xml", "block": "baseline"}
+    groups = [{**base, "loc": "/g/0", "group_id": "", "n": 10, "title": "X"},
+              {**base, "loc": "/g/1", "group_id": None, "n": 11, "title": "Y"}]
+    counts = [{**base, "loc": f"/c/{i}", "measure": "Sex", "category": cat, "group_id": "", "count": 6,
+               "exclusive": True, "exhaustive": True} for i, cat in ((0, "F"), (1, "M"))]
+    found = run(dataset(groups=groups, counts=counts), "TG205")
+    assert brief(found) == [("TG205", "T1", "/c/0", "error")]
+    assert found["message"][0] == ("Sex: 6 (F) + 6 (M) = 12 participants in mutually exclusive categories, but the "
+                                   "group has 10")
+
+
 def test_exclusive_categories_boundary_and_own_denominator():
     assert run(dataset(counts=_cats("SLEDAI", [("0", 4), ("2", 1)], exclusive=True), groups=COHORT5), "TG2").empty
     # the rows' own denominator wins over the group size

@@ -66,23 +66,21 @@ def key_frame(df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
 
 
 def with_group_sizes(counts: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
-    """`counts` plus group_n, group_title and parent_n columns (missing when the group is not listed)."""
+    """`counts` plus group_n, group_title and parent_n columns (missing when the group is not listed). A key
+    listed twice (a group without an id and one with an empty id, which key_frame reads alike) gives each count
+    the size of the group listed first, as `unique_groups` keeps it: one row per count, always."""
     sizes = group_sizes(groups)
     # the group key as one integer code (missing texts as "", as key_frame has them): the merge hashes numbers
     count_key, size_key = joint_key_codes([counts, sizes], GROUP_KEY, blank=True)
-    right = pd.DataFrame({"_k": size_key, "group_n": sizes["group_n"].array, "group_title": sizes["group_title"].array,
-                          "parent_n": sizes["parent_n"].array})
+    first = np.flatnonzero(~pd.Series(size_key).duplicated().to_numpy())
+    right = pd.DataFrame({"_k": size_key[first], "group_n": sizes["group_n"].array.take(first),
+                          "group_title": sizes["group_title"].array.take(first),
+                          "parent_n": sizes["parent_n"].array.take(first)})
     hit = pd.DataFrame({"_k": count_key}).merge(right, on="_k", how="left")
-    if len(hit) == len(counts):  # one size per count (keys are unique): the three columns are placed in order
-        out = counts.assign(group_n=hit["group_n"].array, group_title=hit["group_title"].array,
-                            parent_n=hit["parent_n"].array)
-        out.index.name = None
-        return out
-    left = counts.copy()  # a key listed twice: every match is a row, as a merge makes it
-    left["_k"] = count_key
-    merged = left.reset_index().merge(right, on="_k", how="left").set_index("index")
-    merged.index.name = None
-    return merged.drop(columns=["_k"])
+    out = counts.assign(group_n=hit["group_n"].array, group_title=hit["group_title"].array,
+                        parent_n=hit["parent_n"].array)
+    out.index.name = None
+    return out
 
 
 @per_chunk("counts", "groups")

@@ -25,7 +25,7 @@ def _category_sets(ds: Dataset, flag: str) -> tuple[pd.DataFrame, pd.DataFrame, 
     """The counts with their group sizes (findings take their rows from it), the rows whose `flag` is set with
     their set keys, and per category set: total (sum of known counts), complete (every category has a count),
     n (the shared denominator, else the group's size), first row."""
-    table = counts_with_sizes(ds)  # a count whose group key is listed twice is there twice: the mask is its own
+    table = counts_with_sizes(ds)
     flagged = table[flag].fillna(False).astype(bool)
     if not flagged.any():
         return table.iloc[0:0], pd.DataFrame(), pd.DataFrame()
