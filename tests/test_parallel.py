@@ -81,6 +81,48 @@ def test_auto_jobs_fit_in_available_memory(tmp_path, monkeypatch):
     assert parallel.worker_count(6, files, 2000) == 6  # an explicit --jobs is obeyed
 
 
+def cgroup(folder, limit, usage, stat=""):
+    folder.mkdir(parents=True, exist_ok=True)
+    names = ("memory.max", "memory.current") if "memory" not in folder.parts else (
+        "memory.limit_in_bytes", "memory.usage_in_bytes")
+    (folder / names[0]).write_text(f"{limit}\n")
+    (folder / names[1]).write_text(f"{usage}\n")
+    (folder / "memory.stat").write_text(stat)
+
+
+def test_a_containers_memory_limit_bounds_the_available_memory(tmp_path, monkeypatch):
+    """A CI job in a container with a 4 GB limit must not start workers for the host's 64 GB. The room is limit
+    minus working set (usage less inactive file cache), the least over the process's cgroup and its parents."""
+    GB = 2**30
+    proc = tmp_path / "cgroup"
+    proc.write_text("0::/ci.slice/job\n")
+    cgroup(tmp_path / "ci.slice" / "job", "max", 1 * GB)
+    cgroup(tmp_path / "ci.slice", 4 * GB, 2 * GB, "anon 1\ninactive_file 536870912\nactive_file 2\n")
+    assert parallel.cgroup_headroom(str(proc), str(tmp_path)) == 4 * GB - (2 * GB - GB // 2)
+    cgroup(tmp_path / "ci.slice" / "job", 1 * GB, GB // 4)  # a tighter limit below wins
+    assert parallel.cgroup_headroom(str(proc), str(tmp_path)) == GB - GB // 4
+
+    v1 = tmp_path / "v1"  # cgroup v1: the memory controller's own tree; "no limit" is a number near 2**63
+    (v1 / "proc").parent.mkdir()
+    (v1 / "proc").write_text("4:memory:/docker/abc\n3:cpu:/docker/abc\n0::/\n")
+    cgroup(v1 / "memory" / "docker" / "abc", 3 * GB, GB)
+    cgroup(v1 / "memory" / "docker", 9223372036854771712, 5 * GB)
+    assert parallel.cgroup_headroom(str(v1 / "proc"), str(v1)) == 2 * GB
+
+    unlimited = tmp_path / "unlimited"
+    unlimited.mkdir()
+    (unlimited / "proc").write_text("0::/user.slice\n")
+    cgroup(unlimited / "user.slice", "max", GB)
+    assert parallel.cgroup_headroom(str(unlimited / "proc"), str(unlimited)) is None
+    assert parallel.cgroup_headroom(str(tmp_path / "no-such-file"), str(tmp_path)) is None
+
+    monkeypatch.setattr(parallel, "_mem_available", lambda: 64 * GB)
+    monkeypatch.setattr(parallel, "cgroup_headroom", lambda: 4 * GB)
+    assert parallel.available_memory() == 4 * GB
+    monkeypatch.setattr(parallel, "cgroup_headroom", lambda: None)
+    assert parallel.available_memory() == 64 * GB
+
+
 def test_partitions_keep_order_and_cover_all(tmp_path):
     files = []
     for i, size in enumerate([10, 10, 1000, 10, 10, 10]):

@@ -84,7 +84,14 @@ def plan_partitions(files: list[str], workers: int) -> list[list[str]]:
 
 
 def available_memory() -> int | None:
-    """Bytes the system can hand out without swapping (Linux's MemAvailable); None where it is not known."""
+    """Bytes this process can still use without swapping or being killed: the system's MemAvailable (Linux),
+    or less when a memory cgroup (a container's limit) allows less (`cgroup_headroom`); None where neither is
+    known."""
+    known = [m for m in (_mem_available(), cgroup_headroom()) if m is not None]
+    return min(known) if known else None
+
+
+def _mem_available() -> int | None:
     try:
         with open("/proc/meminfo", encoding="ascii") as fh:
             for line in fh:
@@ -93,6 +100,56 @@ def available_memory() -> int | None:
     except (OSError, ValueError, IndexError):
         pass
     return None
+
+
+# (folder under the cgroup root, limit file, usage file, the memory.stat key of reclaimable file cache)
+_CGROUP_FILES = {2: ("", "memory.max", "memory.current", "inactive_file"),
+                 1: ("memory", "memory.limit_in_bytes", "memory.usage_in_bytes", "total_inactive_file")}
+
+
+def cgroup_headroom(proc: str = "/proc/self/cgroup", root: str = "/sys/fs/cgroup") -> int | None:
+    """What the memory cgroups of this process still allow: limit minus working set (usage less the inactive
+    file cache, as container runtimes count it), the least over the process's cgroup and every cgroup above it
+    (a limit may be set on a parent). cgroup v2 and v1; None when no limit is set or there are no cgroups."""
+    try:
+        with open(proc, encoding="ascii") as fh:
+            entries = [line.rstrip("\n").split(":", 2) for line in fh]
+    except OSError:
+        return None
+    rooms = []
+    for entry in entries:
+        if len(entry) != 3:
+            continue
+        _, controllers, path = entry
+        version = 2 if controllers == "" else 1 if "memory" in controllers.split(",") else None
+        if version is None:
+            continue
+        sub, *files = _CGROUP_FILES[version]
+        parts = [p for p in path.split("/") if p and p not in (".", "..")]
+        for depth in range(len(parts), -1, -1):
+            room = _cgroup_room(os.path.join(root, sub, *parts[:depth]), *files)
+            if room is not None:
+                rooms.append(room)
+    return min(rooms) if rooms else None
+
+
+def _cgroup_room(folder: str, limit_file: str, usage_file: str, inactive_key: str) -> int | None:
+    try:
+        with open(os.path.join(folder, limit_file), encoding="ascii") as fh:
+            limit = fh.read().strip()
+        if limit == "max" or int(limit) >= 1 << 62:  # v1 writes "no limit" as a number near 2**63
+            return None
+        with open(os.path.join(folder, usage_file), encoding="ascii") as fh:
+            usage = int(fh.read())
+    except (OSError, ValueError):
+        return None
+    inactive = 0
+    try:
+        with open(os.path.join(folder, "memory.stat"), encoding="ascii") as fh:
+            inactive = next((int(v) for k, _, v in (line.partition(" ") for line in fh) if k == inactive_key), 0)
+    except (OSError, ValueError):
+        pass
+    return max(int(limit) - max(usage - inactive, 0), 0)
 
 
 def worker_memory(chunk_records: int) -> int:
