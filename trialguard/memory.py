@@ -8,8 +8,8 @@ are reused. The peak hardly moves, because the same sizes recur; the process jus
 chunks. Arrow's buffers (every text column) are taken from the same heap: Arrow's default allocator,
 mimalloc, hands freed pages back to the system within milliseconds, and on a virtual machine each page
 fault and release is expensive. Measured on 8,000 CT.gov studies in one process: 17-19 s with mimalloc, of
-which 7-8 s in the kernel; 11-12 s from the tuned heap, 0.5-1.4 s in the kernel, and a lower peak. Only a process trialguard owns is tuned: the command line and its worker processes, not a library
-caller's.
+which 7-8 s in the kernel; 11-12 s from the tuned heap, 0.5-1.4 s in the kernel, and a lower peak. Only a
+process trialguard owns is tuned: the command line and its worker processes, not a library caller's.
 
 **Collector.** Reading and reporting build many objects that form no cycles; the collector is paused while
 they do (`gc_paused`), because each burst of allocations makes it re-scan everything built so far.

@@ -59,7 +59,8 @@ def partition_files(files: list[str], parts: int | list[float]) -> list[list[str
         return []
     weights = [1.0] * max(1, parts) if isinstance(parts, int) else parts
     sizes = file_sizes(files)
-    ends = list(itertools.accumulate(w * sum(sizes) / sum(weights) for w in weights))
+    scale = sum(sizes) / sum(weights)
+    ends = list(itertools.accumulate(w * scale for w in weights))
     out, cur, acc = [], [], 0
     for f, s in zip(files, sizes):
         if cur and acc + s > ends[len(out)] and len(out) < len(weights) - 1:
@@ -136,12 +137,13 @@ def cgroup_headroom(proc: str = "/proc/self/cgroup", root: str = "/sys/fs/cgroup
 def _cgroup_room(folder: str, limit_file: str, usage_file: str, inactive_key: str) -> int | None:
     try:
         with open(os.path.join(folder, limit_file), encoding="ascii") as fh:
-            limit = fh.read().strip()
-        if limit == "max" or int(limit) >= 1 << 62:  # v1 writes "no limit" as a number near 2**63
-            return None
+            text = fh.read().strip()
+        limit = None if text == "max" else int(text)
         with open(os.path.join(folder, usage_file), encoding="ascii") as fh:
             usage = int(fh.read())
     except (OSError, ValueError):
+        return None
+    if limit is None or limit >= 1 << 62:  # v1 writes "no limit" as a number near 2**63
         return None
     inactive = 0
     try:
@@ -149,7 +151,7 @@ def _cgroup_room(folder: str, limit_file: str, usage_file: str, inactive_key: st
             inactive = next((int(v) for k, _, v in (line.partition(" ") for line in fh) if k == inactive_key), 0)
     except (OSError, ValueError):
         pass
-    return max(int(limit) - max(usage - inactive, 0), 0)
+    return max(limit - max(usage - inactive, 0), 0)
 
 
 def worker_memory(chunk_records: int) -> int:

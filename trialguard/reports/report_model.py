@@ -46,8 +46,7 @@ def column_values(s: pd.Series) -> list:
     """A column as plain Python values, missing ones None. Text, numbers and booleans go through Arrow's
     `to_pylist`, in compiled code (a pandas Arrow column turned into objects is read element by element);
     anything else is converted value by value."""
-    if isinstance(s.dtype, pd.StringDtype) or s.dtype.kind in "iufb" or str(s.dtype) in ("Int64", "boolean",
-                                                                                          "Float64"):
+    if isinstance(s.dtype, pd.StringDtype) or s.dtype.kind in "iufb":  # nullable Int64, boolean, Float64 too
         return pa.array(s.array, from_pandas=True).to_pylist()
     return [plain(v) for v in s.astype(object).where(s.notna(), None).tolist()]
 
