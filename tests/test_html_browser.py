@@ -119,6 +119,15 @@ def test_trial_view_opens_from_the_table_and_from_the_hash(page, report):
     page.open(report + "#view=NCT01234567")
     assert page.js("document.getElementById('trial-view').open") is True
     assert "Findings (3)" in text(page, "#tv-body")
+    facts = page.js("Array.from(document.querySelectorAll('#tv-body > dl.facts > div'), "
+                    "d => [d.children[0].textContent, d.children[1].textContent])")
+    assert facts == [["status", "COMPLETED"], ["phase", "PHASE1"], ["enrollment", "12"],
+                     ["enrollment type", "ACTUAL"], ["source id", "ctgov:NCT01234567"],
+                     ["file", "fixtures/ctgov/NCT01234567.json"], ["start", "2019-09"], ["start type", "ACTUAL"]]
+    sources = page.js("Array.from(document.querySelectorAll('#tv-body > section'))"
+                      ".find(s => s.querySelector('h3').textContent === 'Sources')"
+                      ".querySelectorAll('tbody tr').length")
+    assert sources == 2
 
 
 def test_rule_summary_sorts_by_findings(page):

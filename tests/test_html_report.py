@@ -58,6 +58,24 @@ class Page(HTMLParser):
         return json.loads(payload)
 
 
+def cell(col, i):
+    """A value of a trial-view column, decoded as the page script does."""
+    if isinstance(col, list):
+        return col[i]
+    return None if col["codes"][i] < 0 else col["dict"][col["codes"][i]]
+
+
+def trial_entry(view: dict, trial: str) -> dict:
+    """One trial of the embedded trial view: its facts, its dates (missing ones left out) and its rows."""
+    i = view["ids"].index(trial)
+    out = {k: cell(c, i) for k, c in view["facts"].items()}
+    out["dates"] = [[name, cell(c, i)] for name, c in view["dates"] if cell(c, i) not in (None, "")]
+    for part in ("sources", "groups", "events", "claims"):
+        rows = [r for r, t in enumerate(view[part]["trial"]) if t == i]
+        out[part] = [[cell(c, r) for _, c in view[part]["cols"]] for r in rows]
+    return out
+
+
 def render(result, when=WHEN) -> str:
     return html.render(result, when=when)
 
@@ -116,8 +134,8 @@ def test_findings_embedded_once_with_evidence_and_codes():
     tg701 = [r for r in d["f"] if d["rules"][r[1]][0] == "TG701"][0]
     assert tg701[9]["other"]["source_id"] == "ctgov:NCT07654321"
     assert tg701[9]["facets"][0] == {"facet": "modality", "claim": "CAR-T", "event": "CAR-T", "relation": "equal"}
-    assert d["trialInfo"]["NCT01234567"]["url"] == "https://clinicaltrials.gov/study/NCT01234567"
-    assert [s[0] for s in d["trialInfo"]["NCT01234567"]["sources"]] == ["ctgov:NCT01234567", "003_article"]  # dataset order
+    assert [s[0] for s in trial_entry(d["trialView"], "NCT01234567")["sources"]] == [
+        "ctgov:NCT01234567", "003_article"]  # dataset order
 
 
 def test_rules_appendix_lists_every_rule_that_ran_with_rationale():
@@ -178,7 +196,7 @@ def test_hostile_strings_are_escaped_everywhere():
     # The hostile strings are still shown, as text, and round-trip through the embedded JSON.
     assert HOSTILE in " ".join(page.text).replace("\n", " ") or HOSTILE.split(" \u2028")[0] in " ".join(page.text)
     d = page.data()
-    assert d["trialInfo"]["NCT01234567"]["title"] == HOSTILE
+    assert trial_entry(d["trialView"], "NCT01234567")["title"] == HOSTILE
     assert HOSTILE_FILE in d["files"]
     assert any(HOSTILE in r[6] for r in d["f"])
     assert "\u2028" not in text.split('id="tg-data">', 1)[1]
@@ -245,6 +263,45 @@ def test_baseline_shows_new_versus_known():
     assert any(t == "select" and a.get("id") == "f-status" for t, a in page.tags)
 
 
+def test_page_column_encodes_repeated_text_and_keeps_the_rest_plain():
+    repeated = pd.Series(["b.json", "a.json", None, "b.json", "b.json", "a.json"], dtype="string[pyarrow]")
+    assert report_model.page_column(repeated) == {"dict": ["a.json", "b.json"], "codes": [1, 0, -1, 1, 1, 0]}
+    distinct = pd.Series(["x", "y", None], dtype="string[pyarrow]")
+    assert report_model.page_column(distinct) == ["x", "y", None]
+    assert report_model.page_column(pd.Series([3, None, 3, 3], dtype="Int64")) == [3, None, 3, 3]
+    assert report_model.page_column(pd.Series([], dtype="string[pyarrow]")) == []
+
+
+def test_trial_view_decodes_to_each_trials_facts_and_rows():
+    result = sample_result()
+    ds = result.dataset
+    ds.claims = pd.concat([ds.claims, ds.claims.assign(trial_id="NCT09999999", quote="only claimed")],
+                          ignore_index=True)
+    ds.sources = pd.concat([ds.sources, ds.sources.iloc[[2]].assign(trial_id="", source_id="orphan")],
+                           ignore_index=True)
+    ds.trials = pd.concat([ds.trials, ds.trials.iloc[[0]].assign(title="a second row")], ignore_index=True)
+    view = report_model.trial_view(result)
+    assert view["ids"] == ["NCT01234567", "NCT07654321", "NCT09999999"]
+    assert trial_entry(view, "NCT01234567") == {
+        "title": "CAR-T cells for refractory lupus", "status": "COMPLETED", "phase": "PHASE1", "study_type": None,
+        "enrollment": 12, "enrollment_type": "ACTUAL", "source_id": "ctgov:NCT01234567",
+        "file": "fixtures/ctgov/NCT01234567.json", "dates": [["start", "2019-09"], ["start_type", "ACTUAL"]],
+        "sources": [["ctgov:NCT01234567", "registry", "CAR-T cells for refractory lupus", None, None,
+                     "fixtures/ctgov/NCT01234567.json"],
+                    ["003_article", "news", "First CAR-T for lupus ", None, "2023-05-02",
+                     "fixtures/seeds/003_article.txt"]],
+        "groups": [["ctgov:NCT01234567", "flow", "FG000", "CAR-T ", "12", 12, None]],
+        "events": [["003_article", "treated", "mid-2022", "2022-05-01", "2022-08-31",
+                    "we treated our first patient in mid-2022"]],
+        "claims": [["003_article", "first", "CAR-T", "CD19", "SLE", "2023-05-02",
+                    "the world's first patient with lupus treated with CAR-T "]],
+    }
+    only_claimed = trial_entry(view, "NCT09999999")  # no registry record: no facts, its claim still shown
+    assert {k: v for k, v in only_claimed.items() if v not in (None, [])} == {
+        "claims": [["003_article", "first", "CAR-T", "CD19", "SLE", "2023-05-02", "only claimed"]]}
+    assert "orphan" not in json.dumps(view)  # a row without a trial has no trial to be shown in
+
+
 def test_findings_without_trial_or_with_missing_values_render():
     result = sample_result()
     f = result.findings.copy()
@@ -253,7 +310,7 @@ def test_findings_without_trial_or_with_missing_values_render():
     d = Page(render(result)).data()
     assert d["f"][0][9] == 0
     assert pd.isna(result.dataset.trials["results_first_posted"]).all()  # NA dates are simply left out
-    assert ["start", "2019-09"] in d["trialInfo"]["NCT01234567"]["dates"]
+    assert ["start", "2019-09"] in trial_entry(d["trialView"], "NCT01234567")["dates"]
 
 
 def test_cli_writes_the_report_with_ingestion_rejections(runner, tmp_path):

@@ -12,6 +12,7 @@ import pandas as pd
 from trialguard.engine import RunResult
 from trialguard.gate import counts_by_severity
 from trialguard.reports.output import write_atomic
+from trialguard.reports.values import column_values
 
 FILE_NAME = "findings.json"
 
@@ -24,13 +25,11 @@ def generated_at() -> str:
 
 
 def finding_records(findings: pd.DataFrame) -> list[dict]:
-    """Findings as plain JSON-ready dicts, in the table's (deterministic) order."""
-    cols = [c for c in findings.columns]
-    out = []
-    for row in findings.itertuples(index=False, name=None):
-        rec = dict(zip(cols, row))
+    """Findings as plain JSON-ready dicts, in the table's (deterministic) order; missing values are None."""
+    cols = list(findings.columns)
+    out = [dict(zip(cols, row)) for row in zip(*(column_values(findings[c]) for c in cols))]
+    for rec in out:
         rec["evidence"] = rec.get("evidence") or {}
-        out.append(rec)
     return out
 
 

@@ -8,52 +8,20 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 
 import orjson
 import pandas as pd
-import pyarrow as pa
 
 from trialguard import gate
 from trialguard.engine import RunResult
 from trialguard.findings import Severity
 from trialguard.reports import timeline
+from trialguard.reports.values import column_values, records
 from trialguard.validators.registry import FAMILIES
 
 SEVERITIES = tuple(str(s) for s in sorted(Severity, reverse=True))  # error, warning, info
-NCT = re.compile(r"NCT\d{8}")
 INGESTION_ROWS = 500  # ingestion rows printed in the page; the findings table holds them all
 TRIAL_FIELDS = ("title", "status", "phase", "study_type", "enrollment", "enrollment_type")
-
-
-def plain(v):
-    """A cell as a JSON-ready value: missing -> None, numpy scalars -> Python."""
-    if v is None or v is pd.NA or (isinstance(v, float) and v != v):
-        return None
-    if hasattr(v, "item") and not isinstance(v, (str, bytes)):
-        return v.item()
-    return v
-
-
-def records(df: pd.DataFrame, cols: list[str]) -> list[list]:
-    """Rows of `df[cols]` as lists of plain values (converted column by column, not cell by cell)."""
-    if df.empty:
-        return []
-    return [list(row) for row in zip(*(column_values(df[c]) for c in cols))]
-
-
-def column_values(s: pd.Series) -> list:
-    """A column as plain Python values, missing ones None. Text, numbers and booleans go through Arrow's
-    `to_pylist`, in compiled code (a pandas Arrow column turned into objects is read element by element);
-    anything else is converted value by value."""
-    if isinstance(s.dtype, pd.StringDtype) or s.dtype.kind in "iufb":  # nullable Int64, boolean, Float64 too
-        return pa.array(s.array, from_pandas=True).to_pylist()
-    return [plain(v) for v in s.astype(object).where(s.notna(), None).tolist()]
-
-
-def nct_url(trial_id: str) -> str:
-    """The public record of an NCT id (plain link; the page loads nothing)."""
-    return f"https://clinicaltrials.gov/study/{trial_id}" if NCT.fullmatch(trial_id or "") else ""
 
 
 def shown_path(text: str) -> str:
@@ -230,56 +198,59 @@ def findings_data(result: RunResult) -> dict:
     }
 
 
-def _by_trial(df: pd.DataFrame, cols: list[str]) -> dict[str, list[list]]:
-    """Rows of a table grouped by trial id, in table order (one pass over the whole table)."""
-    if df.empty:
-        return {}
-    out: dict[str, list[list]] = {}
-    for tid, row in zip(df["trial_id"].astype(object).tolist(), records(df, cols)):
-        if isinstance(tid, str) and tid:
-            out.setdefault(tid, []).append(row)
-    return out
+def page_column(s: pd.Series) -> list | dict:
+    """A column for the page script: its plain values, or, for text that repeats (at most half as many distinct
+    values as rows: file names, statuses, dates), `{"dict": sorted distinct values, "codes": each row's index
+    into them, -1 for missing}`. On a registry extract that is most of the trial view's bytes."""
+    if isinstance(s.dtype, pd.StringDtype) and len(s):
+        codes, distinct = pd.factorize(s, sort=True)
+        if 2 * len(distinct) <= len(s):
+            return {"dict": column_values(pd.Series(distinct, dtype=s.dtype)), "codes": codes.tolist()}
+    return column_values(s)
 
 
-def trial_data(result: RunResult) -> dict:
-    """Per-trial facts for the trial view: registry fields, sources, groups, dated events, claims."""
+# The trial view's child tables: their columns, in the order the page shows them.
+TRIAL_PARTS = {
+    "sources": ("source_id", "kind", "title", "publisher", "published", "file"),
+    "groups": ("source_id", "block", "group_id", "title", "n_text", "n", "parent"),
+    "events": ("source_id", "event_type", "date_text", "date_lo", "date_hi", "quote"),
+    "claims": ("source_id", "kind", "modality", "targets", "indication", "claim_date", "quote"),
+}
+
+
+def _with_trial(df: pd.DataFrame) -> pd.DataFrame:
+    tid = df["trial_id"]
+    return df[tid.notna() & (tid != "")] if len(df) else df
+
+
+def trial_view(result: RunResult) -> dict:
+    """Per-trial facts for the trial view, column by column (no per-trial loop, no repeated keys):
+
+    `ids`: every trial id with facts, sorted. `facts` and `dates`: one value per id (the registry fields of
+    its first trials row; dates as `[name, column]` in the table's order). `sources`, `groups`, `events`,
+    `claims`: `{"trial": each row's index into ids, "cols": [[name, column], ...]}`, rows in table order.
+    Columns are `page_column`s.
+    """
     ds = result.dataset
-    info: dict[str, dict] = {}
-    t = ds.trials
-    if len(t):
-        date_cols = [c for c in t.columns if c not in ("trial_id", "source_id", "file", "loc", *TRIAL_FIELDS)]
-        first_date = 3 + len(TRIAL_FIELDS)
-        rows = records(t.drop_duplicates("trial_id").sort_values("trial_id"),
-                       ["trial_id", "source_id", "file", *TRIAL_FIELDS, *date_cols])
-        for row in rows:  # one entry per trial: the hottest loop of a large report, so by position
-            entry = dict(zip(TRIAL_FIELDS, row[3:first_date]))
-            entry["source_id"], entry["file"] = row[1], row[2]
-            entry["dates"] = [[c, v] for c, v in zip(date_cols, row[first_date:]) if v is not None and v != ""]
-            info[str(row[0])] = entry
-    parts = {
-        "sources": _by_trial(ds.sources, ["source_id", "kind", "title", "publisher", "published", "file"]),
-        "groups": _by_trial(ds.groups, ["source_id", "block", "group_id", "title", "n_text", "n", "parent"]),
-        "events": _by_trial(ds.events, ["source_id", "event_type", "date_text", "date_lo", "date_hi", "quote"]),
-        "claims": _by_trial(ds.claims, ["source_id", "kind", "modality", "targets", "indication", "claim_date",
-                                        "quote"]),
+    trials = _with_trial(ds.trials).drop_duplicates("trial_id")
+    parts = {name: _with_trial(getattr(ds, name)) for name in TRIAL_PARTS}
+    ids = pd.Index(sorted(set(trials["trial_id"]).union(*(set(p["trial_id"]) for p in parts.values()))),
+                   dtype=object)
+    by_id = trials.set_index("trial_id").reindex(ids)
+    date_cols = [c for c in by_id.columns if c not in ("source_id", "file", "loc", *TRIAL_FIELDS)]
+    return {
+        "ids": ids.tolist(),
+        "facts": {c: page_column(by_id[c]) for c in (*TRIAL_FIELDS, "source_id", "file")},
+        "dates": [[c, page_column(by_id[c])] for c in date_cols],
+        **{name: {"trial": ids.get_indexer(p["trial_id"].astype(object)).tolist(),
+                  "cols": [[c, page_column(p[c])] for c in TRIAL_PARTS[name]]}
+           for name, p in parts.items()},
     }
-    ids = set(info)
-    for p in parts.values():
-        ids |= set(p)
-    out = {}
-    for tid in sorted(ids):
-        entry = info.get(tid, {})
-        for k, p in parts.items():
-            if tid in p:
-                entry[k] = p[tid]
-        entry["url"] = nct_url(tid)
-        out[tid] = entry
-    return out
 
 
 def build(result: RunResult) -> dict:
     data = findings_data(result)
-    data["trialInfo"] = trial_data(result)
+    data["trialView"] = trial_view(result)
     return {
         "header": header(result),
         "rule_summary": rule_summary(result),

@@ -377,13 +377,36 @@
   }
 
   /* ---------- trials ---------- */
+  /* The trial view's data comes column by column (report_model.trial_view): a column is an array of values,
+     or {dict, codes} for repeated text, code -1 meaning missing. */
+  var TV = D.trialView, tvPos = null, tvRows = {};
+  function cell(col, i) {
+    if (i < 0) return null;
+    if (Array.isArray(col)) return col[i];
+    var c = col.codes[i];
+    return c < 0 ? null : col.dict[c];
+  }
+  function trialPos(t) {
+    if (!tvPos) { tvPos = Object.create(null); TV.ids.forEach(function (id, i) { tvPos[id] = i; }); }
+    var i = tvPos[t];
+    return i === undefined ? -1 : i;
+  }
+  function partRows(name, i) {
+    var part = TV[name];
+    if (!tvRows[name]) {
+      var by = tvRows[name] = Object.create(null);
+      part.trial.forEach(function (t, r) { (by[t] || (by[t] = [])).push(r); });
+    }
+    return (tvRows[name][i] || []).map(function (r) { return part.cols.map(function (c) { return cell(c[1], r); }); });
+  }
+
   var trialIds = null, trialCounts = null;
   function trialIndex() {
     if (trialIds) return;
     var byId = {};
     D.trials.forEach(function (t, i) { if (t) byId[t] = SEV.map(function () { return 0; }); });
     for (var i = 0; i < N; i++) { var t = D.trials[F[i][TR]]; if (t) byId[t][F[i][SV]]++; }
-    Object.keys(D.trialInfo).forEach(function (t) { if (!byId[t]) byId[t] = SEV.map(function () { return 0; }); });
+    TV.ids.forEach(function (t) { if (!byId[t]) byId[t] = SEV.map(function () { return 0; }); });
     trialIds = Object.keys(byId).sort();
     trialCounts = byId;
   }
@@ -391,15 +414,14 @@
   function renderTrials() {
     trialIndex();
     var q = ($("t-q").value || "").trim().toLowerCase(), body = $("trials-body"), frag = document.createDocumentFragment();
+    var title = function (t) { return cell(TV.facts.title, trialPos(t)) || ""; };
     var hits = trialIds.filter(function (t) {
-      var info = D.trialInfo[t] || {};
-      return !q || t.toLowerCase().indexOf(q) >= 0 || String(info.title || "").toLowerCase().indexOf(q) >= 0;
+      return !q || t.toLowerCase().indexOf(q) >= 0 || String(title(t)).toLowerCase().indexOf(q) >= 0;
     });
     hits.slice(0, 200).forEach(function (t) {
-      var info = D.trialInfo[t] || {};
       frag.appendChild(el("tr", null, [
         el("th", { scope: "row" }, [el("button", { type: "button", cls: "linkish", "data-act": "trial", "data-trial": t, text: t })]),
-        el("td", { text: info.title || "" })
+        el("td", { text: title(t) })
       ].concat(trialCounts[t].map(function (n) { return el("td", { cls: "num", text: String(n) }); }))));
     });
     body.textContent = "";
@@ -419,13 +441,13 @@
   }
 
   function openTrial(t) {
-    var dlg = $("trial-view"), info = D.trialInfo[t] || {}, body = $("tv-body");
-    $("tv-title").textContent = t + (info.title ? " — " + info.title : "");
-    var facts = [];
-    ["status", "phase", "study_type", "enrollment", "enrollment_type", "source_id", "file"].forEach(function (k) {
-      if (info[k] !== null && info[k] !== undefined && info[k] !== "") facts.push(el("div", null, [el("dt", { text: k.replace("_", " ") }), el("dd", { text: val(info[k]) })]));
-    });
-    (info.dates || []).forEach(function (d) { facts.push(el("div", null, [el("dt", { text: d[0].replace(/_/g, " ") }), el("dd", { text: val(d[1]) })])); });
+    var dlg = $("trial-view"), at = trialPos(t), body = $("tv-body"), title = cell(TV.facts.title, at);
+    $("tv-title").textContent = t + (title ? " — " + title : "");
+    var facts = [], fact = function (label, v) {
+      if (v !== null && v !== undefined && v !== "") facts.push(el("div", null, [el("dt", { text: label }), el("dd", { text: val(v) })]));
+    };
+    ["status", "phase", "study_type", "enrollment", "enrollment_type", "source_id", "file"].forEach(function (k) { fact(k.replace("_", " "), cell(TV.facts[k], at)); });
+    TV.dates.forEach(function (d) { fact(d[0].replace(/_/g, " "), cell(d[1], at)); });
     var mine = [];
     for (var i = 0; i < N; i++) if (D.trials[F[i][TR]] === t) mine.push(i);
     var list = el("div", null, mine.slice(0, 500).map(function (i) {
@@ -438,10 +460,10 @@
       el("dl", { cls: "facts" }, facts),
       el("p", null, [nctLink(t), " ", el("button", { type: "button", "data-act": "filter-trial", "data-trial": t, text: "Show its findings in the table" })]),
       section("Findings (" + mine.length + ")", mine.length ? list : el("p", { text: "No findings." })),
-      section("Sources", simpleTable(["source", "kind", "title", "publisher", "published", "file"], info.sources)),
-      section("Groups", simpleTable(["source", "block", "group", "title", "n (text)", "n", "parent"], info.groups)),
-      section("Dated events", simpleTable(["source", "event", "date", "from", "to", "quote"], info.events)),
-      section("Claims", simpleTable(["source", "kind", "modality", "targets", "indication", "claim date", "quote"], info.claims))
+      section("Sources", simpleTable(["source", "kind", "title", "publisher", "published", "file"], partRows("sources", at))),
+      section("Groups", simpleTable(["source", "block", "group", "title", "n (text)", "n", "parent"], partRows("groups", at))),
+      section("Dated events", simpleTable(["source", "event", "date", "from", "to", "quote"], partRows("events", at))),
+      section("Claims", simpleTable(["source", "kind", "modality", "targets", "indication", "claim date", "quote"], partRows("claims", at)))
     ];
     body.textContent = "";
     kids.forEach(function (k) { if (k) body.appendChild(k); });
