@@ -223,3 +223,28 @@ def test_a_lost_worker_is_a_one_line_error_not_a_traceback(generated):
     assert lost.value.message == (f"a worker process ended while checking {first[0]} and {len(first) - 1} more "
                                   "file(s), most likely out of memory: run again with fewer --jobs or a smaller "
                                   "--chunk-records")
+
+
+def test_likely_parallel_judges_before_planning(tmp_path, monkeypatch):
+    monkeypatch.setattr(parallel, "PARALLEL_MIN_BYTES", 100)
+    monkeypatch.setattr(parallel, "available_cores", lambda: 2)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "small.json").write_bytes(b"x" * 60)
+    assert not parallel.likely_parallel([str(tmp_path)], 0)  # 60 bytes: one process
+    assert parallel.likely_parallel([str(tmp_path)], 3) and not parallel.likely_parallel([str(tmp_path)], 1)
+    (tmp_path / "a" / "notes.md").write_bytes(b"x" * 40)  # files of any kind count, nested ones too
+    assert parallel.likely_parallel([str(tmp_path)], 0)
+    assert parallel.likely_parallel([str(tmp_path / "a" / "small.json"), str(tmp_path / "a" / "notes.md")], 0)
+    assert not parallel.likely_parallel([str(tmp_path / "missing.json")], 0)
+    monkeypatch.setattr(parallel, "available_cores", lambda: 1)
+    assert not parallel.likely_parallel([str(tmp_path)], 0)
+
+
+def test_the_command_line_imports_parallel_without_the_libraries():
+    import subprocess
+    import sys
+
+    code = ("import sys, trialguard.parallel; "
+            "print(sorted(m for m in ('pandas', 'pyarrow', 'pandera', 'trialguard.engine') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -110,6 +110,10 @@ def validate(paths, out_dir, formats, fail_on, select, ignore, config_path, excl
     Exit codes: 0 pass; 1 findings at or above --fail-on (with --baseline: new ones only); 2 usage or
     configuration error (bad option, unreadable config or baseline, unknown --since revision).
     """
+    from trialguard import parallel
+
+    if engine_name == "local" and not scheduler and not gx_docs and parallel.likely_parallel(paths, jobs):
+        parallel.start_fork_server()  # its imports overlap the rest of this start-up
     from trialguard import engine, gate
     from trialguard.memory import keep_freed_memory
     from trialguard.reports import console, default_formats, writers

@@ -16,13 +16,15 @@ import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Callable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 import click
 
-from trialguard.config import Config
-from trialguard.ingest.context import Limits
 from trialguard.memory import keep_freed_memory
+
+if TYPE_CHECKING:  # this module is imported by the command line before anything heavy (`start_fork_server`)
+    from trialguard.config import Config
+    from trialguard.ingest.context import Limits
 
 # Below this many input bytes a run is quicker in one process than with workers to start.
 PARALLEL_MIN_BYTES = 32 * 1024 * 1024
@@ -185,12 +187,47 @@ def check_files(files: list[str], config: Config, limits: Limits | None, chunk_r
     return engine.check_partition(files, config, read, chunk_records, spill=spill)
 
 
+def likely_parallel(paths: Iterable[str], jobs: int) -> bool:
+    """Whether a run over `paths` will probably start workers (`worker_count`), judged before trialguard's
+    libraries are imported or the inputs planned: `jobs` > 1, or `jobs` 0 with more than one core and at
+    least PARALLEL_MIN_BYTES of files under the paths, whatever their kind (the walk stops once it has seen
+    that much)."""
+    if jobs != 0:
+        return jobs > 1
+    if available_cores() < 2:
+        return False
+    seen = 0
+    for path in paths:
+        for root, _, names in os.walk(path) if os.path.isdir(path) else [("", None, [path])]:
+            for name in names:
+                try:
+                    seen += os.stat(os.path.join(root, name)).st_size
+                except OSError:
+                    continue
+                if seen >= PARALLEL_MIN_BYTES:
+                    return True
+    return False
+
+
+_PRELOAD = ["trialguard.engine", "trialguard.ingest", "trialguard.validators"]
+
+
+def start_fork_server() -> None:
+    """Start the workers' fork server now. It imports trialguard and its libraries (about a second) while
+    this process goes on with its own start-up, instead of after it, when the first worker is asked for."""
+    ctx = _pool_context()
+    if ctx.get_start_method() == "forkserver":
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()
+
+
 def _pool_context():
     methods = multiprocessing.get_all_start_methods()
     if "forkserver" not in methods:  # Windows
         return multiprocessing.get_context("spawn")
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["trialguard.engine", "trialguard.ingest", "trialguard.validators"])
+    ctx.set_forkserver_preload(_PRELOAD)
     return ctx
 
 
