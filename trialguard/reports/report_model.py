@@ -15,6 +15,7 @@ import pandas as pd
 from trialguard import gate
 from trialguard.engine import RunResult
 from trialguard.findings import Severity
+from trialguard.keys import first_per_key, rows_where
 from trialguard.reports import timeline
 from trialguard.reports.values import column_values, records
 from trialguard.validators.registry import FAMILIES
@@ -219,8 +220,8 @@ TRIAL_PARTS = {
 
 
 def _with_trial(df: pd.DataFrame) -> pd.DataFrame:
-    tid = df["trial_id"]
-    return df[tid.notna() & (tid != "")] if len(df) else df
+    """The rows that name a trial (the whole table, uncopied, when all of them do)."""
+    return rows_where(df, df["trial_id"].fillna("") != "")
 
 
 def trial_view(result: RunResult) -> dict:
@@ -232,7 +233,7 @@ def trial_view(result: RunResult) -> dict:
     Columns are `page_column`s.
     """
     ds = result.dataset
-    trials = _with_trial(ds.trials).drop_duplicates("trial_id")
+    trials = first_per_key(_with_trial(ds.trials), ["trial_id"])
     parts = {name: _with_trial(getattr(ds, name)) for name in TRIAL_PARTS}
     ids = pd.Index(sorted(set(trials["trial_id"]).union(*(set(p["trial_id"]) for p in parts.values()))),
                    dtype=object)
